@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job, end to end on the built-in real-motion benchmark:
+# install -> build the data -> train WS-GCN weakly supervised (root solved from 2D) -> evaluate -> table + figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+WS=.venv/bin/wsgcn
+RUN=${RUN:-runs/mocap_weak_solve}
+$WS data build-mocap --out data
+$WS train configs/mocap_weak.yaml --set train.root=solve --out "$RUN"
+$WS evaluate "$RUN" --json "$RUN/eval_test.json" --chart "$RUN/per_joint_test.png"
+echo "figures: $RUN/curves.png $RUN/per_joint_test.png"

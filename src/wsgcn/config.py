@@ -1,0 +1,230 @@
+"""Run configuration: plain dataclasses read from YAML, with ``--set key=value`` overrides.
+
+Unknown or misspelt keys and values of the wrong type are errors that name the key
+(and suggest the closest valid one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import WsgcnError
+
+
+@dataclass
+class DataConfig:
+    """Where the data lives and how it is split. Subject lists left empty are read from
+    ``data_split_<name>.json`` in ``dir`` when that file exists."""
+
+    dir: str = "data"
+    name: str = "mocap"  # files data_3d_<name>.npz, data_2d_<name>_<source>.npz
+    source: str = "gt"  # 2D source used for training and evaluation
+    joints: int = 16  # 16 (paper, no Neck/Nose) or 17
+    labelled: list[str] = field(default_factory=list)  # subjects with 3D labels (S1)
+    unlabelled: list[str] = field(default_factory=list)  # subjects with 2D only (S5-S8)
+    validation: list[str] = field(default_factory=list)  # checkpoint selection; empty: hold out of labelled
+    val_fraction: float = 0.1  # tail of each labelled sequence held out when `validation` is empty
+    test: list[str] = field(default_factory=list)  # S9, S11
+    stride: int = 1  # keep every stride-th frame for training
+    eval_stride: int = 1  # the same for validation and test
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "semgcn"  # semgcn | martinez
+    hidden: int = 128
+    num_blocks: int = 4
+    nonlocal_layers: bool = True
+    dropout: float | None = None
+
+
+@dataclass
+class TrainConfig:
+    supervision: str = "weak"  # full | weak
+    root: str = "solve"  # gt (paper, reads unlabelled 3D roots) | solve (closed form from 2D)
+    epochs: int = 100
+    warmup_epochs: int = 20  # weak: first epochs on the labelled subjects only
+    batch_size: int = 256
+    lr: float = 1.0e-3
+    lr_decay: float = 0.96
+    lr_decay_steps: int = 100_000  # lr *= lr_decay every lr_decay_steps steps
+    max_grad_norm: float = 1.0
+    reprojection_weight: float = 1.0
+    bone_weight: float = 1.0  # 0 disables the bone-length penalty
+    seed: int = 0
+    eval_every: int = 1  # epochs between validation passes
+    threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+    max_steps_per_epoch: int = 0  # 0: a full pass; otherwise cap (for quick runs and tests)
+
+
+@dataclass
+class Config:
+    name: str = "run"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def validate(self) -> "Config":
+        """Check value ranges; raise WsgcnError naming the key."""
+        checks = [
+            (self.data.joints in (16, 17), "data.joints must be 16 or 17"),
+            (self.data.stride >= 1 and self.data.eval_stride >= 1, "data.stride and data.eval_stride must be >= 1"),
+            (0.0 <= self.data.val_fraction < 1.0, "data.val_fraction must be in [0, 1)"),
+            (self.model.arch in ("semgcn", "martinez"), "model.arch must be 'semgcn' or 'martinez'"),
+            (self.model.hidden >= 2 and self.model.hidden % 2 == 0, "model.hidden must be an even number >= 2"),
+            (self.model.num_blocks >= 0, "model.num_blocks must be >= 0"),
+            (self.model.dropout is None or 0.0 <= self.model.dropout < 1.0, "model.dropout must be in [0, 1)"),
+            (self.train.supervision in ("full", "weak"), "train.supervision must be 'full' or 'weak'"),
+            (self.train.root in ("gt", "solve"), "train.root must be 'gt' or 'solve'"),
+            (self.train.epochs >= 1, "train.epochs must be >= 1"),
+            (0 <= self.train.warmup_epochs, "train.warmup_epochs must be >= 0"),
+            (self.train.batch_size >= 2, "train.batch_size must be >= 2"),
+            (self.train.lr > 0, "train.lr must be > 0"),
+            (self.train.lr_decay_steps >= 1, "train.lr_decay_steps must be >= 1"),
+            (self.train.eval_every >= 1, "train.eval_every must be >= 1"),
+            (self.train.reprojection_weight >= 0 and self.train.bone_weight >= 0, "loss weights must be >= 0"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise WsgcnError(f"config: {msg}")
+        return self
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Check/convert ``value`` to the annotated type ``tp``; raise WsgcnError naming ``key``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(value, inner[0], key)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        if not isinstance(value, list):
+            raise WsgcnError(f"config: {key} must be a list, got {value!r}")
+        return [_coerce(v, inner, key) for v in value]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+            return value.lower() in ("true", "yes", "on", "1")
+        raise WsgcnError(f"config: {key} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+            raise WsgcnError(f"config: {key} must be an integer, got {value!r}")
+        try:
+            f = float(value)
+        except ValueError:
+            raise WsgcnError(f"config: {key} must be an integer, got {value!r}") from None
+        if not f.is_integer():
+            raise WsgcnError(f"config: {key} must be an integer, got {value!r}")
+        return int(f)
+    if tp is float:
+        if isinstance(value, bool):
+            raise WsgcnError(f"config: {key} must be a number, got {value!r}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise WsgcnError(f"config: {key} must be a number, got {value!r}") from None
+    if tp is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise WsgcnError(f"config: {key} must be a string, got {value!r}")
+        return str(value)
+    return value
+
+
+def _unknown(key: str, valid: list[str]) -> WsgcnError:
+    close = difflib.get_close_matches(key.split(".")[-1], valid, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
+    return WsgcnError(f"config: unknown key {key!r}{hint}")
+
+
+def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
+    if not isinstance(values, dict):
+        raise WsgcnError(f"config: {prefix.rstrip('.') or 'top level'} must be a mapping")
+    hints = _field_types(type(obj))
+    names = [f.name for f in dataclasses.fields(obj)]
+    for key, value in values.items():
+        key = str(key)
+        full = prefix + key
+        if key not in names:
+            raise _unknown(full, names)
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            _apply(current, value, full + ".")
+        else:
+            setattr(obj, key, _coerce(value, hints[key], full))
+
+
+def load_config(path: str | os.PathLike | None, overrides: list[str] | None = None) -> Config:
+    """Read a YAML config (or start from defaults when ``path`` is None) and apply
+    ``key=value`` overrides such as ``train.root=solve`` (values parsed as YAML scalars)."""
+    cfg = Config()
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise WsgcnError(f"{path}: config file not found")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise WsgcnError(f"{path}: invalid YAML ({first})") from None
+        try:
+            _apply(cfg, raw)
+        except WsgcnError as e:
+            raise WsgcnError(f"{path}: {e}") from None
+        if "name" not in raw:
+            cfg.name = path.stem
+    apply_overrides(cfg, overrides or [])
+    return cfg.validate()
+
+
+def apply_overrides(cfg: Config, overrides: list[str]) -> Config:
+    """Apply ``key=value`` strings (values parsed as YAML scalars) to ``cfg`` in place."""
+    for item in overrides:
+        if "=" not in item:
+            raise WsgcnError(f"--set {item!r}: expected key=value, e.g. train.root=solve")
+        key, text = item.split("=", 1)
+        try:
+            value = yaml.safe_load(text) if text != "" else ""
+        except yaml.YAMLError:
+            value = text
+        parts = key.strip().split(".")
+        target: dict[str, Any] = {}
+        node = target
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+        _apply(cfg, target)
+    return cfg
+
+
+def config_from_dict(d: dict[str, Any]) -> Config:
+    """Rebuild a Config from :meth:`Config.to_dict` output (e.g. stored in a checkpoint)."""
+    cfg = Config()
+    _apply(cfg, d)
+    return cfg.validate()
+
+
+def dump_config(cfg: Config) -> str:
+    """The resolved config as YAML text."""
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False)

@@ -1,0 +1,144 @@
+"""Normalised tensors in memory and index batches: the only thing the training loop sees.
+
+A :class:`PoseSet` holds one row per (frame, camera): normalised 2D input, root-relative
+camera-frame 3D target, the root position kept aside and the normalised intrinsics of the
+row's camera. Batches are index tensors into it (no per-sample Python).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence as Seq
+
+import numpy as np
+import torch
+
+from ..camera import normalize_screen_coordinates
+from ..skeleton import Skeleton, select_joints
+
+
+@dataclass
+class PoseSet:
+    """Rows of poses; every tensor has the row axis first.
+
+    inputs (N, J, 2) normalised screen units; targets (N, J, 3) metres, root-relative,
+    camera frame; root (N, 3) metres, camera frame; intrinsics (N, 9) normalised;
+    action (N,) index into ``actions``; subject (N,) index into ``subjects``."""
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    root: torch.Tensor
+    intrinsics: torch.Tensor
+    action: torch.Tensor
+    subject: torch.Tensor
+    actions: list[str]
+    subjects: list[str]
+
+    def __len__(self) -> int:
+        return int(self.inputs.shape[0])
+
+    def take(self, idx: torch.Tensor) -> "PoseSet":
+        return PoseSet(self.inputs[idx], self.targets[idx], self.root[idx], self.intrinsics[idx],
+                       self.action[idx], self.subject[idx], self.actions, self.subjects)
+
+    @property
+    def action_names(self) -> list[str]:
+        """Per-row action name, (N,)."""
+        return [self.actions[i] for i in self.action.tolist()]
+
+
+def empty_like_joints(num_joints: int) -> PoseSet:
+    z = torch.zeros
+    return PoseSet(z(0, num_joints, 2), z(0, num_joints, 3), z(0, 3), z(0, 9), z(0, dtype=torch.long),
+                   z(0, dtype=torch.long), [], [])
+
+
+def build_poseset(sequences: Seq, skeleton: Skeleton, stride: int = 1,
+                  action_key=lambda s: s.action) -> PoseSet:
+    """Flatten sequences (``wsgcn.data.h36m.Sequence``) into a :class:`PoseSet`, keeping
+    every ``stride``-th frame and the joints of ``skeleton``. ``action_key`` maps a sequence
+    to the action name used for per-action reporting."""
+    if not sequences:
+        return empty_like_joints(skeleton.num_joints)
+    inputs, targets, roots, intr, act, subj = [], [], [], [], [], []
+    actions: list[str] = []
+    subjects: list[str] = []
+    for s in sequences:
+        sl = slice(None, None, stride)
+        cam = s.camera_params
+        kp = normalize_screen_coordinates(np.asarray(s.keypoints_2d[sl], dtype=np.float64), cam.res_w, cam.res_h)
+        n = kp.shape[0]
+        if n == 0:
+            continue
+        inputs.append(select_joints(kp, skeleton).astype(np.float32))
+        targets.append(select_joints(np.asarray(s.pose_3d[sl]), skeleton).astype(np.float32))
+        roots.append(np.asarray(s.root[sl], dtype=np.float32))
+        intr.append(np.broadcast_to(cam.normalized_intrinsics.astype(np.float32), (n, 9)))
+        a = action_key(s)
+        if a not in actions:
+            actions.append(a)
+        if s.subject not in subjects:
+            subjects.append(s.subject)
+        act.append(np.full(n, actions.index(a), dtype=np.int64))
+        subj.append(np.full(n, subjects.index(s.subject), dtype=np.int64))
+    if not inputs:
+        return empty_like_joints(skeleton.num_joints)
+    cat = lambda xs: torch.from_numpy(np.ascontiguousarray(np.concatenate(xs)))  # noqa: E731
+    return PoseSet(cat(inputs), cat(targets), cat(roots), cat(intr), cat(act), cat(subj), actions, subjects)
+
+
+def split_tail(sequences: Seq, fraction: float) -> tuple[list, list]:
+    """Split every sequence in time: the first ``1 - fraction`` of its frames and the last
+    ``fraction`` (a contiguous tail, so held-out frames are not neighbours of training frames
+    except at one boundary). Returns (head sequences, tail sequences)."""
+    import dataclasses
+
+    head, tail = [], []
+    for s in sequences:
+        T = len(s.keypoints_2d)
+        cut = int(round(T * (1.0 - fraction)))
+        fields = ("pose_3d", "root", "keypoints_2d", "confidence")
+        h = {f: (getattr(s, f)[:cut] if getattr(s, f) is not None else None) for f in fields}
+        t = {f: (getattr(s, f)[cut:] if getattr(s, f) is not None else None) for f in fields}
+        if cut > 0:
+            head.append(dataclasses.replace(s, **h))
+        if cut < T:
+            tail.append(dataclasses.replace(s, **t))
+    return head, tail
+
+
+class IndexStream:
+    """Endless shuffled index batches over ``n`` rows, reshuffled at every pass, driven by
+    its own ``torch.Generator`` so that the sequence is reproducible and resumable."""
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator):
+        self.n, self.batch_size, self.generator = n, batch_size, generator
+        self._perm = torch.empty(0, dtype=torch.long)
+        self._pos = 0
+
+    def batches_per_pass(self) -> int:
+        return max(1, self.n // self.batch_size)
+
+    def next(self) -> torch.Tensor:
+        """The next batch of indices. Only full batches are drawn (the incomplete rest of a
+        pass is dropped, so BatchNorm never sees a tiny batch), unless ``n < batch_size``,
+        where every batch is the whole set."""
+        if self._pos + min(self.batch_size, self.n) > len(self._perm):
+            self._perm = torch.randperm(self.n, generator=self.generator)
+            self._pos = 0
+        idx = self._perm[self._pos:self._pos + self.batch_size]
+        self._pos += self.batch_size
+        return idx
+
+    def state(self) -> dict[str, torch.Tensor]:
+        return {"perm": self._perm.clone(), "pos": torch.tensor(self._pos)}
+
+    def load_state(self, st: dict[str, torch.Tensor]) -> None:
+        self._perm = st["perm"].clone()
+        self._pos = int(st["pos"])
+
+
+def eval_batches(n: int, batch_size: int) -> Iterator[slice]:
+    """Contiguous slices covering ``range(n)`` for evaluation."""
+    for start in range(0, n, batch_size):
+        yield slice(start, min(n, start + batch_size))

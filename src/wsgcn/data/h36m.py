@@ -1,0 +1,526 @@
+"""Human3.6M and custom multi-camera datasets in the community's VideoPose3D-style npz files.
+
+Files in a data folder (SPEC 3, docs/DATA.md):
+
+* ``data_3d_<name>.npz``: key ``positions_3d``, a pickled dict subject -> action -> (T, J, 3)
+  float32 world coordinates in metres (Human3.6M: the 32 raw joints).
+* ``data_2d_<name>_<source>.npz``: key ``positions_2d``, dict subject -> action -> list (one per
+  camera) of (T, J, 2) pixels, optionally (T, J, 3) with a confidence column; key ``metadata``
+  with ``num_joints`` and ``keypoints_symmetry``.
+* ``data_cameras_<name>.json``: the cameras (:func:`wsgcn.camera.load_cameras`); optional for
+  Human3.6M, whose published cameras are built in.
+
+The npz files hold pickled Python objects; they are only read from the data folder the user
+names (``allow_pickle=True`` is used for these known dataset files and nowhere else).
+:func:`prepare_h36m` converts the original Human3.6M D3_Positions CDF files into these files.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping, Sequence as SequenceABC
+from dataclasses import dataclass
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from ..camera import Camera, CameraRig, h36m_cameras, load_cameras
+from ..errors import WsgcnError
+from ..io import load_npz, write_npz
+from ..skeleton import H36M17, H36M32_TO_17
+
+H36M_SUBJECTS: dict[str, list[str]] = {
+    "labelled": ["S1"],
+    "unlabelled": ["S5", "S6", "S7", "S8"],
+    "test": ["S9", "S11"],
+}
+"""The paper's split: S1 has 3D labels, S5-S8 only 2D, S9/S11 are the test subjects."""
+
+H36M_ACTIONS: tuple[str, ...] = (
+    "Directions", "Discussion", "Eating", "Greeting", "Phoning", "TakingPhoto", "Posing",
+    "Purchases", "Sitting", "SittingDown", "Smoking", "Waiting", "WalkingDog", "Walking",
+    "WalkTogether",
+)
+"""The 15 Human3.6M actions, by their canonical names."""
+
+# Lower-case, separator-free spelling -> canonical action name (the file names of the
+# original archive and the community's npz files use "Photo"/"TakingPhoto" and
+# "WalkDog"/"WalkingDog" for the same actions).
+_ACTION_CANON: dict[str, str] = {a.lower(): a for a in H36M_ACTIONS} | {
+    "photo": "TakingPhoto",
+    "walkdog": "WalkingDog",
+}
+
+_RAW_JOINTS = 32
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+_SUBJECT = re.compile(r"^S\d+$")
+_TAR_SUFFIXES = (".tgz", ".tar.gz", ".tar")
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+def _natural_key(s: str) -> list[Any]:
+    """Sort key putting S1, S5, S9, S11 in numeric order."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
+
+
+def _natural_sorted(items: Iterable[str]) -> list[str]:
+    return sorted(items, key=_natural_key)
+
+
+def _check_name(kind: str, value: str) -> None:
+    """Dataset/source names become file names: keep them plain (no folders, no dot-files)."""
+    if not isinstance(value, str) or not _SAFE_NAME.match(value):
+        raise WsgcnError(f"invalid {kind} {value!r}: use letters, digits, '_', '-', '.' or '+' only")
+
+
+def action_group(action: str) -> str:
+    """The action's base name for per-action reporting.
+
+    Human3.6M names lose their sub-action number (``"Walking 1"``, ``"Eating_2"``) and are
+    canonicalised (``"Photo"`` -> ``"TakingPhoto"``, ``"WalkDog 1"`` -> ``"WalkingDog"``).
+    Other datasets' names are cut at the first space (``"jump 3"`` -> ``"jump"``).
+    """
+    name = action.strip()
+    base = re.sub(r"[\s_-]*\d+$", "", name)
+    canon = _ACTION_CANON.get(re.sub(r"[\s_-]", "", base).lower())
+    if canon is not None:
+        return canon
+    return name.split()[0] if name else action
+
+
+# ----------------------------------------------------------------------------- validation
+
+def _unwrap_object(path: Path, key: str, value: np.ndarray) -> Any:
+    """The Python object stored by ``np.savez`` as a 0-d object array."""
+    if not isinstance(value, np.ndarray) or value.dtype != object or value.shape != ():
+        raise WsgcnError(f"{path}: key {key!r} must hold a pickled dict (got an array of shape "
+                         f"{getattr(value, 'shape', '?')} and dtype {getattr(value, 'dtype', '?')})")
+    return value.item()
+
+
+def _check_array(where: str, a: Any, channels: tuple[int, ...]) -> np.ndarray:
+    """A (T, J, C) finite numeric array with C in ``channels``, as float32."""
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "fiu":
+        raise WsgcnError(f"{where} is not a numeric array (got {type(a).__name__})")
+    want = "(T, J, " + " or ".join(str(c) for c in channels) + ")"
+    if a.ndim != 3 or a.shape[-1] not in channels or a.shape[1] == 0:
+        raise WsgcnError(f"{where} has shape {a.shape}, expected {want}")
+    if not np.all(np.isfinite(a)):
+        raise WsgcnError(f"{where} contains NaN or infinite values")
+    return a.astype(np.float32, copy=False)
+
+
+def _check_nested(label: str, key: str, obj: Any) -> list[tuple[str, Mapping[Any, Any]]]:
+    """``obj`` must be a non-empty dict subject -> non-empty dict action -> value."""
+    if not isinstance(obj, Mapping) or not obj:
+        raise WsgcnError(f"{label}: {key} must be a non-empty dict subject -> action -> data")
+    out = []
+    for subject, actions in obj.items():
+        if not isinstance(subject, str):
+            raise WsgcnError(f"{label}: {key} has a non-string subject key {subject!r}")
+        if not isinstance(actions, Mapping) or not actions:
+            raise WsgcnError(f"{label}: {key}[{subject!r}] must be a non-empty dict action -> data")
+        for action in actions:
+            if not isinstance(action, str):
+                raise WsgcnError(f"{label}: {key}[{subject!r}] has a non-string action key {action!r}")
+        out.append((subject, actions))
+    return out
+
+
+def _validate_3d(label: str, obj: Any) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    joints: int | None = None
+    for subject, actions in _check_nested(label, "positions_3d", obj):
+        out[str(subject)] = {}
+        for action, arr in actions.items():
+            where = f"{label}: positions_3d[{subject!r}][{action!r}]"
+            a = _check_array(where, arr, (3,))
+            if joints is None:
+                joints = a.shape[1]
+            elif a.shape[1] != joints:
+                raise WsgcnError(f"{where} has {a.shape[1]} joints, other sequences have {joints}")
+            out[str(subject)][str(action)] = a
+    return out
+
+
+def _validate_metadata(label: str, meta: Any) -> dict[str, Any]:
+    if not isinstance(meta, Mapping):
+        raise WsgcnError(f"{label}: metadata must be a dict with 'num_joints' and 'keypoints_symmetry'")
+    for key in ("num_joints", "keypoints_symmetry"):
+        if key not in meta:
+            raise WsgcnError(f"{label}: metadata is missing {key!r}")
+    n = meta["num_joints"]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        raise WsgcnError(f"{label}: metadata 'num_joints' must be a positive integer, got {n!r}")
+    sym = meta["keypoints_symmetry"]
+    try:
+        left, right = ([int(j) for j in side] for side in sym)
+    except (TypeError, ValueError):
+        raise WsgcnError(f"{label}: metadata 'keypoints_symmetry' must be [left joints, right joints]") from None
+    if len(left) != len(right) or any(not 0 <= j < n for j in left + right):
+        raise WsgcnError(f"{label}: metadata 'keypoints_symmetry' must be two lists of equal length "
+                         f"of joint indices below {n}")
+    out = dict(meta)
+    out["num_joints"] = int(n)
+    out["keypoints_symmetry"] = [left, right]
+    return out
+
+
+def _validate_2d(label: str, obj: Any, meta: Mapping[str, Any]) -> dict[str, dict[str, list[np.ndarray]]]:
+    out: dict[str, dict[str, list[np.ndarray]]] = {}
+    for subject, actions in _check_nested(label, "positions_2d", obj):
+        out[str(subject)] = {}
+        for action, views in actions.items():
+            where = f"{label}: positions_2d[{subject!r}][{action!r}]"
+            if isinstance(views, np.ndarray) and views.dtype == object and views.ndim == 1:
+                views = list(views)
+            if not isinstance(views, (list, tuple)) or not views:
+                raise WsgcnError(f"{where} must be a non-empty list with one (T, J, 2) array per camera")
+            arrays = [_check_array(f"{where}[{c}]", v, (2, 3)) for c, v in enumerate(views)]
+            for c, a in enumerate(arrays):
+                if a.shape[1] != meta["num_joints"]:
+                    raise WsgcnError(f"{where}[{c}] has {a.shape[1]} joints, metadata says {meta['num_joints']}")
+            out[str(subject)][str(action)] = arrays
+    return out
+
+
+# ----------------------------------------------------------------------------- npz files
+
+def _load_dataset_npz(path: Path) -> dict[str, np.ndarray]:
+    """Load a known dataset npz (pickled dicts inside). Only zip archives are opened: NumPy
+    would otherwise try to unpickle any other file as a whole."""
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise WsgcnError(f"{path}: not a valid npz file (not a zip archive)")
+    try:
+        return load_npz(path, allow_pickle=True)  # known dataset file in the user's data folder
+    except WsgcnError:
+        raise
+    except Exception as e:  # a damaged pickle inside the archive fails in many ways
+        raise WsgcnError(f"{path}: not a valid dataset npz file ({type(e).__name__}: {e})") from None
+
+
+def read_positions_3d(path: str | Path) -> dict[str, dict[str, np.ndarray]]:
+    """Read ``data_3d_<name>.npz``: subject -> action -> (T, J, 3) float32 world metres."""
+    path = Path(path)
+    z = _load_dataset_npz(path)
+    if "positions_3d" not in z:
+        raise WsgcnError(f"{path}: missing key 'positions_3d' (keys: {sorted(z)})")
+    return _validate_3d(str(path), _unwrap_object(path, "positions_3d", z["positions_3d"]))
+
+
+def read_positions_2d(path: str | Path) -> tuple[dict[str, dict[str, list[np.ndarray]]], dict[str, Any]]:
+    """Read ``data_2d_<name>_<source>.npz``.
+
+    Returns (positions, metadata): subject -> action -> list per camera of (T, J, 2) or
+    (T, J, 3) float32 pixels (third column: confidence), and the metadata dict
+    (``num_joints``, ``keypoints_symmetry`` = [left joints, right joints], ...).
+    """
+    path = Path(path)
+    z = _load_dataset_npz(path)
+    for key in ("positions_2d", "metadata"):
+        if key not in z:
+            raise WsgcnError(f"{path}: missing key {key!r} (keys: {sorted(z)})")
+    meta = _validate_metadata(str(path), _unwrap_object(path, "metadata", z["metadata"]))
+    positions = _validate_2d(str(path), _unwrap_object(path, "positions_2d", z["positions_2d"]), meta)
+    return positions, meta
+
+
+def write_positions_3d(path: str | Path, positions: Mapping[str, Mapping[str, np.ndarray]]) -> None:
+    """Atomically write ``data_3d_<name>.npz`` (subject -> action -> (T, J, 3) world metres),
+    readable with ``np.load(path, allow_pickle=True)['positions_3d'].item()``."""
+    clean = _validate_3d(f"{path} (writing)", positions)
+    write_npz(path, positions_3d=clean)
+
+
+def write_positions_2d(path: str | Path, positions: Mapping[str, Mapping[str, SequenceABC[np.ndarray]]],
+                       metadata: Mapping[str, Any]) -> None:
+    """Atomically write ``data_2d_<name>_<source>.npz`` (subject -> action -> list per camera of
+    (T, J, 2|3) pixels, plus ``metadata``), readable by VideoPose3D's own loader."""
+    label = f"{path} (writing)"
+    meta = _validate_metadata(label, metadata)
+    clean = _validate_2d(label, positions, meta)
+    write_npz(path, positions_2d=clean, metadata=meta)
+
+
+# ----------------------------------------------------------------------------- cameras
+
+def cameras_path(data_dir: str | Path, name: str) -> Path:
+    """``<data_dir>/data_cameras_<name>.json``."""
+    _check_name("dataset name", name)
+    return Path(data_dir) / f"data_cameras_{name}.json"
+
+
+def load_rig(data_dir: str | Path, name: str) -> CameraRig:
+    """The cameras of dataset ``name``: ``data_cameras_<name>.json`` in ``data_dir``; for
+    ``"h36m"`` the built-in published cameras when that file does not exist."""
+    path = cameras_path(data_dir, name)
+    if path.is_file():
+        return load_cameras(path)
+    if name == "h36m":
+        return h36m_cameras()
+    raise WsgcnError(f"{path}: cameras file not found (datasets other than Human3.6M keep their "
+                     "cameras beside the npz files; see docs/DATA.md)")
+
+
+# ----------------------------------------------------------------------------- sequences
+
+@dataclass
+class Sequence:
+    """One subject/action seen by one camera, in that camera's frame.
+
+    ``pose_3d`` (T, 17, 3) float32 root-relative metres (pelvis = 0); ``root`` (T, 3) float32
+    camera-frame pelvis position in metres; ``keypoints_2d`` (T, 17, 2) float32 pixels;
+    ``confidence`` (T, 17) float32 or None.
+    """
+
+    subject: str
+    action: str
+    camera: int
+    camera_params: Camera
+    pose_3d: np.ndarray
+    root: np.ndarray
+    keypoints_2d: np.ndarray
+    confidence: np.ndarray | None = None
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.pose_3d.shape[0])
+
+
+def _to_17(label: str, a: np.ndarray) -> np.ndarray:
+    """(T, 32|17, C) -> (T, 17, C) in the 17-joint order."""
+    j = a.shape[1]
+    if j == _RAW_JOINTS:
+        return a[:, list(H36M32_TO_17)]
+    if j == H36M17.num_joints:
+        return a
+    raise WsgcnError(f"{label} has {j} joints; expected {_RAW_JOINTS} (raw Human3.6M) or {H36M17.num_joints}")
+
+
+def load_sequences(data_dir: str | Path, name: str, source: str,
+                   subjects: Iterable[str] | None = None) -> list[Sequence]:
+    """Read ``data_3d_<name>.npz``, ``data_2d_<name>_<source>.npz`` and the cameras from
+    ``data_dir`` and return one :class:`Sequence` per subject, action and camera.
+
+    ``subjects`` defaults to every subject of the 3D file. Sequences come in natural subject
+    order (S1, S5, ..., S11), sorted actions, camera index. Every 3D action must have 2D for
+    every camera of the rig; actions only in the 2D file are ignored. When the 2D and 3D frame
+    counts differ the longer one is cut to the shorter (detector files sometimes carry extra
+    frames); a view left without frames is skipped.
+    """
+    data_dir = Path(data_dir)
+    _check_name("dataset name", name)
+    _check_name("2D source", source)
+    if not data_dir.is_dir():
+        raise WsgcnError(f"{data_dir}: data folder not found")
+    p3 = data_dir / f"data_3d_{name}.npz"
+    p2 = data_dir / f"data_2d_{name}_{source}.npz"
+    pos3 = read_positions_3d(p3)
+    pos2, _ = read_positions_2d(p2)
+    rig = load_rig(data_dir, name)
+    cam_file = cameras_path(data_dir, name)
+    rig_label = str(cam_file) if cam_file.is_file() else "built-in Human3.6M cameras"
+
+    available = _natural_sorted(pos3)
+    if subjects is None:
+        wanted = available
+    else:
+        requested = [subjects] if isinstance(subjects, str) else list(subjects)
+        unknown = [s for s in requested if s not in pos3]
+        if unknown:
+            raise WsgcnError(f"{p3}: unknown subject(s) {unknown}; available: {available}")
+        wanted = _natural_sorted(set(requested))
+
+    out: list[Sequence] = []
+    for s in wanted:
+        if s not in pos2:
+            raise WsgcnError(f"{p2}: subject {s!r} is missing (it is in {p3.name})")
+        if s not in rig:
+            raise WsgcnError(f"{rig_label}: no cameras for subject {s!r} (cameras for: {_natural_sorted(rig)})")
+        # Every 3D action needs its 2D. 2D-only actions are left out, as VideoPose3D's loader
+        # does: detector files may cover videos whose 3D the community files drop (S11 Directions).
+        only3 = sorted(set(pos3[s]) - set(pos2[s]))
+        if only3:
+            raise WsgcnError(f"{p2}: subject {s!r} lacks action(s) {only3} that {p3.name} has")
+        cams = rig[s]
+        for a in sorted(pos3[s]):
+            views = pos2[s][a]
+            if len(views) != len(cams):
+                raise WsgcnError(f"{p2}: {s} {a!r} has {len(views)} camera views but {rig_label} "
+                                 f"has {len(cams)} cameras for {s}")
+            world = _to_17(f"{p3}: positions_3d[{s!r}][{a!r}]", pos3[s][a]).astype(np.float64)
+            for c, cam in enumerate(cams):
+                kp = _to_17(f"{p2}: positions_2d[{s!r}][{a!r}][{c}]", views[c])
+                t = min(len(world), len(kp))
+                if t == 0:
+                    continue
+                pts = cam.world_to_camera(world[:t])  # (T, 17, 3) camera frame, metres
+                root = pts[:, 0]
+                out.append(Sequence(
+                    subject=s, action=a, camera=c, camera_params=cam,
+                    pose_3d=(pts - root[:, None]).astype(np.float32),
+                    root=root.astype(np.float32),
+                    keypoints_2d=np.ascontiguousarray(kp[:t, :, :2], dtype=np.float32),
+                    confidence=np.ascontiguousarray(kp[:t, :, 2], dtype=np.float32) if kp.shape[2] == 3 else None,
+                ))
+    return out
+
+
+# ----------------------------------------------------------------------------- CDF preparation
+
+@dataclass
+class _CdfFile:
+    subject: str | None
+    action: str
+    label: str  # for messages: the file, or "archive.tgz:member"
+    path: Path
+
+
+def _subject_of(parts: SequenceABC[str]) -> str | None:
+    """The nearest folder named like a subject (``S1``, ``S11``) above a CDF file."""
+    for part in reversed(parts):
+        if _SUBJECT.match(part):
+            return part
+    return None
+
+
+def _is_d3_cdf(p: PurePath) -> bool:
+    return p.suffix.lower() == ".cdf" and p.parent.name == "D3_Positions" and not p.name.startswith(".")
+
+
+def _is_tar_name(p: Path) -> bool:
+    return p.name.lower().endswith(_TAR_SUFFIXES)
+
+
+def _cdfs_in_tar(archive: Path, tmp: Path, index: int) -> list[_CdfFile]:
+    """Copy the D3_Positions CDF members of a tar archive into ``tmp`` under neutral names
+    (member names are never used as paths; nothing is executed)."""
+    found = []
+    try:
+        with tarfile.open(archive, "r:*") as tf:
+            for k, member in enumerate(tf):
+                pp = PurePosixPath(member.name)
+                if not member.isfile() or not _is_d3_cdf(pp):
+                    continue
+                f = tf.extractfile(member)
+                if f is None:
+                    continue
+                dest = tmp / f"{index}_{k}.cdf"
+                dest.write_bytes(f.read())
+                found.append(_CdfFile(_subject_of(pp.parts[:-1]), pp.stem, f"{archive}:{member.name}", dest))
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
+        raise WsgcnError(f"{archive}: not a readable tar archive ({type(e).__name__}: {e})") from None
+    return found
+
+
+def _find_cdfs(archive: Path, tmp: Path) -> list[_CdfFile]:
+    if archive.is_file():
+        if _is_tar_name(archive):
+            return _cdfs_in_tar(archive, tmp, 0)
+        if archive.suffix.lower() == ".cdf":
+            p = archive.resolve()
+            return [_CdfFile(_subject_of(p.parts[:-1]), p.stem, str(archive), archive)]
+        raise WsgcnError(f"{archive}: expected a folder, a .tgz archive or a .cdf file")
+    found = []
+    for p in sorted(archive.rglob("*.cdf")):
+        if p.is_file() and _is_d3_cdf(p):
+            found.append(_CdfFile(_subject_of(p.resolve().parts[:-1]), p.stem, str(p), p))
+    tars = sorted(p for p in archive.rglob("*") if p.is_file() and _is_tar_name(p))
+    for i, t in enumerate(tars):
+        found.extend(_cdfs_in_tar(t, tmp, i))
+    return found
+
+
+def _read_pose_cdf(path: Path, label: str) -> np.ndarray:
+    """Variable ``Pose`` of a D3_Positions CDF ((1, T, 96) or (T, 96), millimetres) as
+    (T, 32, 3) float32 metres."""
+    import cdflib
+
+    try:
+        cdf = cdflib.CDF(Path(path).absolute())  # a local path, never a URL
+        info = cdf.cdf_info()
+        names = list(info.zVariables) + list(info.rVariables)
+        if "Pose" not in names:
+            raise WsgcnError(f"{label}: no 'Pose' variable in this CDF file (variables: {names})")
+        data = np.asarray(cdf.varget("Pose"), dtype=np.float64)
+        del cdf  # closes the file handle
+    except WsgcnError:
+        raise
+    except Exception as e:  # cdflib reports a damaged file with many exception types
+        raise WsgcnError(f"{label}: not a readable CDF file ({type(e).__name__}: {e})") from None
+    if data.size == 0 or data.shape[-1] != 3 * _RAW_JOINTS:
+        raise WsgcnError(f"{label}: 'Pose' has shape {data.shape}, expected (1, T, 96) or (T, 96)")
+    if not np.all(np.isfinite(data)):
+        raise WsgcnError(f"{label}: 'Pose' contains NaN or infinite values")
+    return (data.reshape(-1, _RAW_JOINTS, 3) / 1000.0).astype(np.float32)
+
+
+def prepare_h36m(archive: Path, out_dir: Path, progress: bool = True) -> dict[str, Any]:
+    """Convert the original Human3.6M D3_Positions CDF files to ``data_3d_h36m.npz`` (32 joints,
+    world metres) and ``data_2d_h36m_gt.npz`` (17 joints, pixels, projected with each subject's
+    cameras) in ``out_dir``.
+
+    ``archive``: a folder holding extracted ``S*/MyPoseFeatures/D3_Positions/*.cdf`` trees and/or
+    ``Poses_D3_Positions_S*.tgz`` files (or one such .tgz). Subjects without cameras (S2-S4) are
+    skipped, and so is S11 "Directions" (corrupted video; left out of the community's files too).
+    Returns a summary: ``subjects``, ``actions`` (sequences), ``frames``, ``per_subject``,
+    ``files`` written and ``notes`` on what was skipped.
+    """
+    archive, out_dir = Path(archive), Path(out_dir)
+    if not archive.exists():
+        raise WsgcnError(f"{archive}: Human3.6M archive not found")
+    rig = load_rig(out_dir, "h36m")
+    notes: list[str] = []
+    pos3: dict[str, dict[str, np.ndarray]] = {}
+    pos2: dict[str, dict[str, list[np.ndarray]]] = {}
+    with tempfile.TemporaryDirectory(prefix="wsgcn-h36m-") as tmp:
+        found = _find_cdfs(archive, Path(tmp))
+        if not found:
+            raise WsgcnError(f"{archive}: no Human3.6M D3_Positions CDF files found (expected "
+                             "S*/MyPoseFeatures/D3_Positions/*.cdf or Poses_D3_Positions_S*.tgz)")
+        todo: dict[tuple[str, str], _CdfFile] = {}
+        skipped_subjects: set[str] = set()
+        for item in found:
+            if item.subject is None:
+                notes.append(f"{item.label}: no subject folder (S1, S5, ...) above it, skipped")
+            elif item.subject not in rig:
+                skipped_subjects.add(item.subject)
+            elif item.subject == "S11" and item.action == "Directions":
+                notes.append(f"{item.label}: S11 'Directions' skipped (corrupted video in Human3.6M)")
+            elif (item.subject, item.action) in todo:
+                notes.append(f"{item.label}: duplicate of {todo[item.subject, item.action].label}, skipped")
+            else:
+                todo[item.subject, item.action] = item
+        for s in _natural_sorted(skipped_subjects):
+            notes.append(f"{s}: no published cameras for this subject, skipped")
+        if not todo:
+            raise WsgcnError(f"{archive}: no CDF files of a subject with cameras ({_natural_sorted(rig)})")
+        keys = sorted(todo, key=lambda k: (_natural_key(k[0]), k[1]))
+        for s, a in tqdm(keys, desc="Human3.6M CDF", unit="file", disable=not progress):
+            world = _read_pose_cdf(todo[s, a].path, todo[s, a].label)
+            joints = world[:, list(H36M32_TO_17)].astype(np.float64)
+            pos3.setdefault(s, {})[a] = world
+            pos2.setdefault(s, {})[a] = [cam.project(cam.world_to_camera(joints)).astype(np.float32)
+                                         for cam in rig[s]]
+    out3, out2 = out_dir / "data_3d_h36m.npz", out_dir / "data_2d_h36m_gt.npz"
+    metadata = {"layout_name": "h36m", "num_joints": H36M17.num_joints,
+                "keypoints_symmetry": [list(H36M17.joints_left), list(H36M17.joints_right)]}
+    write_positions_3d(out3, pos3)
+    write_positions_2d(out2, pos2, metadata)
+    per_subject = {s: {"actions": len(pos3[s]), "frames": int(sum(len(v) for v in pos3[s].values()))}
+                   for s in pos3}
+    return {
+        "subjects": list(pos3),
+        "actions": sum(v["actions"] for v in per_subject.values()),
+        "frames": sum(v["frames"] for v in per_subject.values()),
+        "per_subject": per_subject,
+        "files": [str(out3), str(out2)],
+        "notes": notes,
+    }

@@ -1,0 +1,99 @@
+"""File helpers shared by every writer and reader: atomic writes, safe loads.
+
+Every file the package writes goes through :func:`atomic_path` (write to a temporary
+file in the same folder, then rename), so a crash never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import pickle
+import zipfile
+from zlib import error as zlib_error
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .errors import WsgcnError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` if the block succeeds.
+
+    ``suffix`` defaults to the target's suffix (some writers, e.g. matplotlib and
+    ``np.savez``, pick the format from it).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+                               dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Atomically write a UTF-8 text file."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Atomically write ``obj`` as indented JSON."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def write_npz(path: str | os.PathLike, **arrays: Any) -> None:
+    """Atomically write a compressed npz. Object arrays (dicts) are allowed here because
+    the community's dataset format needs them; readers of user files never unpickle."""
+    with atomic_path(path, suffix=".npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file; any problem becomes a one-line :class:`WsgcnError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise WsgcnError(f"{path}: file not found")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise WsgcnError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise WsgcnError(f"{path}: invalid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+
+
+def load_npz(path: str | os.PathLike, allow_pickle: bool = False) -> dict[str, np.ndarray]:
+    """Read every array of an npz file into a dict.
+
+    ``allow_pickle`` must stay ``False`` for anything a user passes at inference time;
+    it is ``True`` only for the known dataset files in a data folder the user names
+    (their format stores a pickled dict).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise WsgcnError(f"{path}: file not found")
+    # np.load would unpickle a non-zip file when allow_pickle is set: only zips go further.
+    if not zipfile.is_zipfile(path):
+        raise WsgcnError(f"{path}: not a valid npz file (not a zip archive)")
+    try:
+        with np.load(path, allow_pickle=allow_pickle) as z:
+            return {k: z[k] for k in z.files}
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise WsgcnError(f"{path}: contains pickled objects, which are not loaded from this kind of file") from None
+        raise WsgcnError(f"{path}: not a valid npz file ({e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib_error, pickle.UnpicklingError) as e:
+        raise WsgcnError(f"{path}: not a valid npz file ({type(e).__name__}: {e})") from None

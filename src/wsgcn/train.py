@@ -1,0 +1,273 @@
+"""The training loop: warm-up on the labelled subjects, then one labelled and one unlabelled
+batch per step (supervised + reprojection + bone-length losses), validation-only model
+selection, safetensors checkpoints, exact resume.
+
+RUN_DIR layout written by :func:`train`:
+``config.yaml`` (resolved), ``metrics.jsonl`` and ``metrics.csv`` (one row per epoch),
+``curves.png`` (loss and validation error), ``report.md``, ``checkpoints/best.safetensors``
+(lowest validation MPJPE) and ``checkpoints/last.safetensors`` (everything needed to resume),
+each with a ``.json`` beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from . import losses, metrics
+from .checkpoint import build_model_from_config, model_state, read_checkpoint, save_checkpoint
+from .config import Config, apply_overrides, config_from_dict, dump_config
+from .data.batches import IndexStream, PoseSet, eval_batches
+from .data.splits import RunData, load_run_data
+from .errors import WsgcnError
+from .io import write_text
+from .skeleton import get_skeleton
+
+
+def lr_at(cfg: Config, step: int) -> float:
+    """Learning rate after ``step`` optimiser steps: ``lr * lr_decay ** (step // lr_decay_steps)``."""
+    t = cfg.train
+    return t.lr * t.lr_decay ** (step // t.lr_decay_steps)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
+    """Root-aligned predictions (N, J, 3) metres for normalised inputs (N, J, 2)."""
+    model.eval()
+    out = []
+    for sl in eval_batches(len(inputs), batch_size):
+        p = model(inputs[sl])
+        out.append((p - p[:, :1]).numpy())
+    if not out:
+        return np.zeros((0,) + tuple(inputs.shape[1:-1]) + (3,), dtype=np.float32)
+    return np.concatenate(out)
+
+
+def validate(model: nn.Module, data: PoseSet) -> dict[str, float]:
+    """Frame-wise MPJPE and P-MPJPE (mm) on ``data``."""
+    pred = predict(model, data.inputs)
+    gt = data.targets.numpy()
+    return {"val_mpjpe": float(np.mean(metrics.mpjpe(pred, gt))),
+            "val_p_mpjpe": float(np.mean(metrics.p_mpjpe(pred, gt)))}
+
+
+@dataclass
+class _State:
+    epoch: int = 0  # epochs completed
+    step: int = 0
+    best: float = math.inf
+    best_epoch: int = -1
+    history: list | None = None
+
+
+def _phase(cfg: Config, epoch: int) -> str:
+    if cfg.train.supervision == "full":
+        return "full"
+    return "warmup" if epoch < cfg.train.warmup_epochs else "weak"
+
+
+def _rng_tensors(gen_l: torch.Generator, gen_u: torch.Generator, sl: IndexStream, su: IndexStream) -> dict:
+    t = {"rng.torch": torch.get_rng_state(), "rng.gen_l": gen_l.get_state(), "rng.gen_u": gen_u.get_state()}
+    for name, s in (("l", sl), ("u", su)):
+        for k, v in s.state().items():
+            t[f"stream.{name}.{k}"] = v
+    return t
+
+
+def _optim_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list]:
+    sd = opt.state_dict()
+    tensors = {}
+    for pid, st in sd["state"].items():
+        for k, v in st.items():
+            tensors[f"optim.{pid}.{k}"] = v if torch.is_tensor(v) else torch.tensor(v)
+    return tensors, sd["param_groups"]
+
+
+def _load_optim(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], groups: list) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for k, v in tensors.items():
+        if k.startswith("optim."):
+            _, pid, name = k.split(".", 2)
+            state.setdefault(int(pid), {})[name] = v
+    opt.load_state_dict({"state": state, "param_groups": groups})
+
+
+def _write_logs(run_dir: Path, history: list[dict], cfg: Config) -> None:
+    write_text(run_dir / "metrics.jsonl", "".join(json.dumps(h) + "\n" for h in history))
+    if history:
+        keys = list(history[0].keys())
+        for h in history:
+            keys += [k for k in h if k not in keys]
+        lines = [",".join(keys)] + [",".join("" if h.get(k) is None else str(h.get(k)) for k in keys) for h in history]
+        write_text(run_dir / "metrics.csv", "\n".join(lines) + "\n")
+    from .plots import training_curves
+
+    training_curves(history, run_dir / "curves.png", title=cfg.name,
+                    warmup_epochs=cfg.train.warmup_epochs if cfg.train.supervision == "weak" else 0)
+
+
+def _write_report(run_dir: Path, cfg: Config, st: _State, data: RunData, wall: float) -> None:
+    t = cfg.train
+    root_line = ("`root: gt` - the reprojection uses the ground-truth 3D root of the unlabelled subjects "
+                 "(the paper's setting; it reads 3D information of subjects called unlabelled)"
+                 if t.root == "gt" else
+                 "`root: solve` - the root translation is solved in closed form from the 2D keypoints; "
+                 "no 3D label of an unlabelled subject is read")
+    lines = [
+        f"# Run `{cfg.name}`", "",
+        f"- supervision: **{t.supervision}**" + (f", warm-up {t.warmup_epochs} epochs, reprojection weight "
+                                                f"{t.reprojection_weight}, bone weight {t.bone_weight}"
+                                                if t.supervision == "weak" else ""),
+        f"- root for the reprojection: {root_line}" if t.supervision == "weak" else "- root: not used (full supervision)",
+        f"- data: `{cfg.data.dir}` name `{cfg.data.name}`, 2D source `{cfg.data.source}`, {cfg.data.joints} joints",
+        f"- subjects: labelled {data.subjects['labelled']}, unlabelled {data.subjects['unlabelled']}, "
+        f"validation {data.subjects['validation'] or f'last {cfg.data.val_fraction:.0%} of each labelled sequence'}, "
+        f"test {data.subjects['test']}",
+        f"- rows: {len(data.labelled)} labelled, {len(data.unlabelled)} unlabelled, {len(data.validation)} validation",
+        f"- model: {cfg.model.arch}, hidden {cfg.model.hidden}, blocks {cfg.model.num_blocks}, "
+        f"non-local {cfg.model.nonlocal_layers}",
+        f"- epochs completed: {st.epoch}, steps: {st.step}",
+        f"- best validation MPJPE: {st.best:.2f} mm at epoch {st.best_epoch} (checkpoint selected on validation only)",
+        f"- wall time of this call: {wall:.1f} s on {platform.machine()} with {torch.get_num_threads()} torch threads",
+        "", "Evaluate on the test subjects with `wsgcn evaluate " + str(run_dir) + "`.", "",
+    ]
+    write_text(run_dir / "report.md", "\n".join(lines))
+
+
+def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progress: bool = True,
+          stop_after_epochs: int | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
+    """Train ``cfg`` into ``run_dir``, or continue the run there when ``resume`` (then the
+    run's stored config is used, with ``overrides`` such as ``train.epochs=200`` applied).
+
+    ``stop_after_epochs`` ends this call after that many epochs (as if interrupted); the run
+    continues with ``resume=True``. Returns a summary dict (best epoch and validation error)."""
+    run_dir = Path(run_dir)
+    ckpt_dir = run_dir / "checkpoints"
+    last_path = ckpt_dir / "last.safetensors"
+    extra: dict[str, torch.Tensor] = {}
+    meta: dict[str, Any] = {}
+    if resume:
+        if not last_path.is_file():
+            raise WsgcnError(f"{run_dir}: nothing to resume (no checkpoints/last.safetensors)")
+        extra, meta = read_checkpoint(last_path)
+        cfg = apply_overrides(config_from_dict(meta["config"]), overrides or [])
+    if cfg is None:
+        raise WsgcnError("train: a config file is needed unless --resume is given")
+    cfg.validate()
+    t = cfg.train
+    if t.threads > 0:
+        torch.set_num_threads(t.threads)
+    torch.manual_seed(t.seed)
+    np.random.seed(t.seed)
+    skel = get_skeleton(cfg.data.joints)
+    data, _ = load_run_data(cfg)
+    model = build_model_from_config(cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=t.lr)
+    gen_l = torch.Generator().manual_seed(t.seed + 1)
+    gen_u = torch.Generator().manual_seed(t.seed + 2)
+    stream_l = IndexStream(len(data.labelled), t.batch_size, gen_l)
+    stream_u = IndexStream(max(1, len(data.unlabelled)), t.batch_size, gen_u)
+    st = _State(history=[])
+    if resume:
+        model.load_state_dict(model_state(extra))
+        _load_optim(opt, extra, meta["optim_param_groups"])
+        torch.set_rng_state(extra["rng.torch"])
+        gen_l.set_state(extra["rng.gen_l"])
+        gen_u.set_state(extra["rng.gen_u"])
+        for name, s in (("l", stream_l), ("u", stream_u)):
+            s.load_state({k: extra[f"stream.{name}.{k}"] for k in ("perm", "pos")})
+        st = _State(epoch=meta["epoch"], step=meta["step"], best=meta["best"], best_epoch=meta["best_epoch"],
+                    history=meta["history"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text(run_dir / "config.yaml", dump_config(cfg))
+
+    t0 = time.perf_counter()
+    epochs_this_call = 0
+    while st.epoch < t.epochs:
+        if stop_after_epochs is not None and epochs_this_call >= stop_after_epochs:
+            break
+        epoch = st.epoch
+        phase = _phase(cfg, epoch)
+        use_unl = phase == "weak"
+        steps = (stream_u if use_unl else stream_l).batches_per_pass()
+        if t.max_steps_per_epoch > 0:
+            steps = min(steps, t.max_steps_per_epoch)
+        model.train()
+        sums = {"loss": 0.0, "loss_sup": 0.0, "loss_rep": 0.0, "loss_bone": 0.0}
+        e0 = time.perf_counter()
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{t.epochs} [{phase}]", disable=not progress,
+                   leave=False, dynamic_ncols=True)
+        for _ in bar:
+            lr = lr_at(cfg, st.step)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            il = stream_l.next()
+            x_l, y_l = data.labelled.inputs[il], data.labelled.targets[il]
+            if use_unl:
+                iu = stream_u.next()
+                x_u = data.unlabelled.inputs[iu]
+                pred = model(torch.cat([x_l, x_u]))
+                pred_l, pred_u = pred[: len(il)], pred[len(il):]
+            else:
+                pred_l = model(x_l)
+            loss_sup = losses.mse_3d(pred_l, y_l)
+            loss = loss_sup
+            loss_rep = loss_bone = torch.zeros(())
+            if use_unl:
+                rel_u = pred_u - pred_u[:, :1]
+                root = data.unlabelled.root[iu] if t.root == "gt" else None
+                loss_rep = losses.reprojection_loss(rel_u, x_u, data.unlabelled.intrinsics[iu], root=root)
+                loss = loss + t.reprojection_weight * loss_rep
+                if t.bone_weight > 0:
+                    loss_bone = losses.bone_length_penalty(pred_l - pred_l[:, :1], rel_u, skel)
+                    loss = loss + t.bone_weight * loss_bone
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if t.max_grad_norm > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), t.max_grad_norm)
+            opt.step()
+            st.step += 1
+            for k, v in (("loss", loss), ("loss_sup", loss_sup), ("loss_rep", loss_rep), ("loss_bone", loss_bone)):
+                sums[k] += float(v)
+            bar.set_postfix(loss=f"{float(loss):.5f}")
+        bar.close()
+        if not all(math.isfinite(v) for v in sums.values()):
+            raise WsgcnError(f"training diverged at epoch {epoch + 1} (non-finite loss); lower train.lr or the loss weights")
+        st.epoch += 1
+        epochs_this_call += 1
+        row: dict[str, Any] = {"epoch": st.epoch, "step": st.step, "phase": phase, "lr": lr_at(cfg, st.step)}
+        row.update({k: v / steps for k, v in sums.items()})
+        row["train_s"] = round(time.perf_counter() - e0, 3)
+        is_best = False
+        if st.epoch % t.eval_every == 0 or st.epoch == t.epochs:
+            row.update(validate(model, data.validation))
+            if row["val_mpjpe"] < st.best:
+                st.best, st.best_epoch, is_best = row["val_mpjpe"], st.epoch, True
+        st.history.append(row)
+        if progress:
+            val = f", val MPJPE {row['val_mpjpe']:.1f} mm" if "val_mpjpe" in row else ""
+            tqdm.write(f"epoch {st.epoch}/{t.epochs} [{phase}] loss {row['loss']:.5f}{val} ({row['train_s']:.1f} s)")
+        base_meta = {"config": cfg.to_dict(), "epoch": st.epoch, "step": st.step, "arch": cfg.model.arch,
+                     "joints": list(skel.names), "best": st.best, "best_epoch": st.best_epoch,
+                     "metrics": {k: row[k] for k in ("val_mpjpe", "val_p_mpjpe") if k in row},
+                     "torch_version": torch.__version__}
+        if is_best:
+            save_checkpoint(ckpt_dir / "best.safetensors", model, base_meta)
+        opt_t, groups = _optim_tensors(opt)
+        save_checkpoint(last_path, model, {**base_meta, "history": st.history, "optim_param_groups": groups},
+                        extra_tensors={**opt_t, **_rng_tensors(gen_l, gen_u, stream_l, stream_u)})
+        _write_logs(run_dir, st.history, cfg)
+    wall = time.perf_counter() - t0
+    _write_report(run_dir, cfg, st, data, wall)
+    return {"run_dir": str(run_dir), "epochs": st.epoch, "steps": st.step, "best_val_mpjpe": st.best,
+            "best_epoch": st.best_epoch, "wall_s": wall, "finished": st.epoch >= t.epochs}
