@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--hidden", type=int, default=128)
     bn.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
     bn.set_defaults(func=_cmd_bench)
+
+    from .lift_cli import add_lift_parsers
+
+    add_lift_parsers(sub)
     return p
 
 

@@ -34,7 +34,8 @@ class DataConfig:
     validation: list[str] = field(default_factory=list)  # checkpoint selection; empty: hold out of labelled
     val_fraction: float = 0.1  # tail of each labelled sequence held out when `validation` is empty
     test: list[str] = field(default_factory=list)  # S9, S11
-    stride: int = 1  # keep every stride-th frame for training
+    stride: int = 1  # keep every stride-th frame of the labelled subjects for training
+    unlabelled_stride: int = 0  # the same for the unlabelled subjects; 0: as `stride`
     eval_stride: int = 1  # the same for validation and test
 
 
@@ -81,6 +82,7 @@ class Config:
         checks = [
             (self.data.joints in (16, 17), "data.joints must be 16 or 17"),
             (self.data.stride >= 1 and self.data.eval_stride >= 1, "data.stride and data.eval_stride must be >= 1"),
+            (self.data.unlabelled_stride >= 0, "data.unlabelled_stride must be >= 0"),
             (0.0 <= self.data.val_fraction < 1.0, "data.val_fraction must be in [0, 1)"),
             (self.model.arch in ("semgcn", "martinez"), "model.arch must be 'semgcn' or 'martinez'"),
             (self.model.hidden >= 2 and self.model.hidden % 2 == 0, "model.hidden must be an even number >= 2"),

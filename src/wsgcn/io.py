@@ -7,6 +7,7 @@ file in the same folder, then rename), so a crash never leaves a half-written fi
 from __future__ import annotations
 
 import contextlib
+import io as _stdio
 import json
 import os
 import tempfile
@@ -36,6 +37,9 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
         os.replace(tmp_path, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -55,11 +59,19 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 def write_npz(path: str | os.PathLike, **arrays: Any) -> None:
-    """Atomically write a compressed npz. Object arrays (dicts) are allowed here because
-    the community's dataset format needs them; readers of user files never unpickle."""
+    """Atomically write a compressed npz that ``np.load`` reads. Members carry a fixed
+    timestamp, so identical content gives identical bytes (``np.savez`` stamps the current
+    time). Object arrays (dicts) are allowed here because the community's dataset format
+    needs them; readers of user files never unpickle."""
     with atomic_path(path, suffix=".npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, value in arrays.items():
+                buf = _stdio.BytesIO()
+                np.lib.format.write_array(buf, np.asanyarray(value), allow_pickle=True)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buf.getvalue())
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -238,8 +238,8 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
             opt.step()
             st.step += 1
             for k, v in (("loss", loss), ("loss_sup", loss_sup), ("loss_rep", loss_rep), ("loss_bone", loss_bone)):
-                sums[k] += float(v)
-            bar.set_postfix(loss=f"{float(loss):.5f}")
+                sums[k] += float(v.detach())
+            bar.set_postfix(loss=f"{float(loss.detach()):.5f}")
         bar.close()
         if not all(math.isfinite(v) for v in sums.values()):
             raise WsgcnError(f"training diverged at epoch {epoch + 1} (non-finite loss); lower train.lr or the loss weights")

@@ -87,6 +87,21 @@ def build_poseset(sequences: Seq, skeleton: Skeleton, stride: int = 1,
     return PoseSet(cat(inputs), cat(targets), cat(roots), cat(intr), cat(act), cat(subj), actions, subjects)
 
 
+def concat_posesets(a: PoseSet, b: PoseSet) -> PoseSet:
+    """Rows of ``a`` then rows of ``b`` (action and subject names merged)."""
+    if len(b) == 0:
+        return a
+    if len(a) == 0:
+        return b
+    actions = a.actions + [x for x in b.actions if x not in a.actions]
+    subjects = a.subjects + [x for x in b.subjects if x not in a.subjects]
+    amap = torch.tensor([actions.index(x) for x in b.actions], dtype=torch.long)
+    smap = torch.tensor([subjects.index(x) for x in b.subjects], dtype=torch.long)
+    return PoseSet(torch.cat([a.inputs, b.inputs]), torch.cat([a.targets, b.targets]), torch.cat([a.root, b.root]),
+                   torch.cat([a.intrinsics, b.intrinsics]), torch.cat([a.action, amap[b.action]]),
+                   torch.cat([a.subject, smap[b.subject]]), actions, subjects)
+
+
 def split_tail(sequences: Seq, fraction: float) -> tuple[list, list]:
     """Split every sequence in time: the first ``1 - fraction`` of its frames and the last
     ``fraction`` (a contiguous tail, so held-out frames are not neighbours of training frames

