@@ -106,12 +106,13 @@ def main() -> None:
             done.append(r)
             print(f"[{i + 1}/{len(jobs)}] {r['source']:5s} {r['label']:34s} root={r['root'] or '-':5s} seed {r['seed']}: "
                   f"MPJPE {r['mpjpe']:.1f} mm, P-MPJPE {r['p_mpjpe']:.1f} mm (val {r['val']:.1f})", flush=True)
+            write_results(done, a, time.perf_counter() - t0, len(jobs))  # partial table after every run
     wall = time.perf_counter() - t0
-    write_results(done, a, wall)
+    write_results(done, a, wall, len(jobs))
     print(f"wrote {a.results} ({wall / 60:.1f} min)")
 
 
-def write_results(done: list[dict], a: argparse.Namespace, wall: float) -> None:
+def write_results(done: list[dict], a: argparse.Namespace, wall: float, total: int) -> None:
     import torch
 
     lines = [
@@ -121,6 +122,7 @@ def write_results(done: list[dict], a: argparse.Namespace, wall: float) -> None:
         f"in {wall / 60:.1f} min of wall time on {platform.machine()} with {os.cpu_count()} CPU cores, "
         f"torch {torch.__version__} (CPU), {a.jobs} trainings side by side with {a.threads} thread(s) each.",
         "",
+        *([f"**Partial: {len(done)} of {total} runs finished so far.**", ""] if len(done) < total else []),
         "Test: the unseen boxing performer (`test-boxing`); labelled: CMU subject 01; unlabelled: the LaFAN1",
         "performer; checkpoints selected on `validation-cmu01` (held-out windows of the labelled person).",
         "MPJPE and P-MPJPE in mm, action-wise mean (the paper's convention; MPJPE averages over all 16 joints",

@@ -107,7 +107,7 @@ class Camera:
                 return np.asarray(default, dtype=np.float64)
             try:
                 v = np.asarray(d[key], dtype=np.float64).reshape(-1)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise WsgcnError(f"{where}: {key!r} must be a list of {n} numbers") from None
             if v.shape != (n,) or not np.all(np.isfinite(v)):
                 raise WsgcnError(f"{where}: {key!r} must be a list of {n} finite numbers")
@@ -117,7 +117,7 @@ class Camera:
             res_w, res_h = int(d["res_w"]), int(d["res_h"])
         except KeyError as e:
             raise WsgcnError(f"{where}: missing key {e.args[0]!r}") from None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise WsgcnError(f"{where}: res_w and res_h must be integers") from None
         if res_w <= 0 or res_h <= 0:
             raise WsgcnError(f"{where}: image size must be positive, got {res_w}x{res_h}")

@@ -93,8 +93,16 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
         cfg = config_from_dict(meta["config"])
     except (KeyError, WsgcnError) as e:
         raise WsgcnError(f"{path}: checkpoint config unreadable ({e})") from None
-    model = build_model_from_config(cfg)
     state = model_state(tensors)
+    with torch.device("meta"):  # shapes only: a config that asks for a huge network allocates nothing
+        want = {k: tuple(v.shape) for k, v in build_model_from_config(cfg).state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    if want != got:
+        missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+        diff = (f"missing {missing[0]!r}" if missing else f"unexpected {extra[0]!r}" if extra else
+                next(f"{k!r} is {got[k]} in the file, {want[k]} in the config" for k in want if want[k] != got[k]))
+        raise WsgcnError(f"{path}: weights do not fit the architecture in its config ({diff})")
+    model = build_model_from_config(cfg)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:

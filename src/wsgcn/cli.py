@@ -50,6 +50,8 @@ def _cmd_train(a: argparse.Namespace) -> None:
         cfg = load_config(a.config, a.set)
         out = Path(a.out) if a.out else Path("runs") / cfg.name
         summary = train(cfg, out, progress=not a.quiet)
+    if summary.get("rank", 0) != 0:
+        return
     print(f"run {summary['run_dir']}: {summary['epochs']} epochs, best validation MPJPE "
           f"{summary['best_val_mpjpe']:.2f} mm at epoch {summary['best_epoch']} ({summary['wall_s']:.0f} s)")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import types
 import typing
@@ -64,6 +65,7 @@ class TrainConfig:
     seed: int = 0
     eval_every: int = 1  # epochs between validation passes
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
+    device: str = "auto"  # auto (GPU when present) | cpu | cuda
     max_steps_per_epoch: int = 0  # 0: a full pass; otherwise cap (for quick runs and tests)
 
 
@@ -85,8 +87,9 @@ class Config:
             (self.data.unlabelled_stride >= 0, "data.unlabelled_stride must be >= 0"),
             (0.0 <= self.data.val_fraction < 1.0, "data.val_fraction must be in [0, 1)"),
             (self.model.arch in ("semgcn", "martinez"), "model.arch must be 'semgcn' or 'martinez'"),
-            (self.model.hidden >= 2 and self.model.hidden % 2 == 0, "model.hidden must be an even number >= 2"),
-            (self.model.num_blocks >= 0, "model.num_blocks must be >= 0"),
+            (2 <= self.model.hidden <= 4096 and self.model.hidden % 2 == 0,
+             "model.hidden must be an even number from 2 to 4096"),
+            (0 <= self.model.num_blocks <= 64, "model.num_blocks must be from 0 to 64"),
             (self.model.dropout is None or 0.0 <= self.model.dropout < 1.0, "model.dropout must be in [0, 1)"),
             (self.train.supervision in ("full", "weak"), "train.supervision must be 'full' or 'weak'"),
             (self.train.root in ("gt", "solve"), "train.root must be 'gt' or 'solve'"),
@@ -96,6 +99,7 @@ class Config:
             (self.train.lr > 0, "train.lr must be > 0"),
             (self.train.lr_decay_steps >= 1, "train.lr_decay_steps must be >= 1"),
             (self.train.eval_every >= 1, "train.eval_every must be >= 1"),
+            (self.train.device in ("auto", "cpu", "cuda"), "train.device must be 'auto', 'cpu' or 'cuda'"),
             (self.train.reprojection_weight >= 0 and self.train.bone_weight >= 0, "loss weights must be >= 0"),
         ]
         for ok, msg in checks:
@@ -133,9 +137,11 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, (int, str, float)):
             raise WsgcnError(f"config: {key} must be an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
         try:
             f = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise WsgcnError(f"config: {key} must be an integer, got {value!r}") from None
         if not f.is_integer():
             raise WsgcnError(f"config: {key} must be an integer, got {value!r}")
@@ -144,9 +150,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if isinstance(value, bool):
             raise WsgcnError(f"config: {key} must be a number, got {value!r}")
         try:
-            return float(value)
-        except (TypeError, ValueError):
+            f = float(value)
+        except (TypeError, ValueError, OverflowError):
             raise WsgcnError(f"config: {key} must be a number, got {value!r}") from None
+        if not math.isfinite(f):
+            raise WsgcnError(f"config: {key} must be a finite number, got {value!r}")
+        return f
     if tp is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise WsgcnError(f"config: {key} must be a string, got {value!r}")
@@ -187,9 +196,11 @@ def load_config(path: str | os.PathLike | None, overrides: list[str] | None = No
             raise WsgcnError(f"{path}: config file not found")
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
+        except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:  # ValueError: a > 4300-digit integer
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise WsgcnError(f"{path}: invalid YAML ({first})") from None
+        except RecursionError:
+            raise WsgcnError(f"{path}: invalid YAML (nested too deeply)") from None
         try:
             _apply(cfg, raw)
         except WsgcnError as e:

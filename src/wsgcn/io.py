@@ -11,9 +11,7 @@ import io as _stdio
 import json
 import os
 import tempfile
-import pickle
 import zipfile
-from zlib import error as zlib_error
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,9 +28,12 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     ``np.savez``, pick the format from it).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
-                               dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+                                   dir=path.parent)
+    except OSError as e:  # the folder is a file, not writable, ...
+        raise WsgcnError(f"{path}: cannot write in folder {path.parent} ({e.strerror or type(e).__name__})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -40,7 +41,10 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
-        os.replace(tmp_path, path)
+        try:
+            os.replace(tmp_path, path)
+        except OSError as e:  # e.g. the target is a folder
+            raise WsgcnError(f"{path}: cannot write this file ({e.strerror or type(e).__name__})") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
@@ -85,6 +89,10 @@ def read_json(path: str | os.PathLike) -> Any:
         raise WsgcnError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as e:
         raise WsgcnError(f"{path}: invalid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise WsgcnError(f"{path}: invalid JSON ({_first_line(e)})") from None
+    except RecursionError:
+        raise WsgcnError(f"{path}: invalid JSON (nested too deeply)") from None
 
 
 def load_npz(path: str | os.PathLike, allow_pickle: bool = False) -> dict[str, np.ndarray]:
@@ -102,10 +110,22 @@ def load_npz(path: str | os.PathLike, allow_pickle: bool = False) -> dict[str, n
         raise WsgcnError(f"{path}: not a valid npz file (not a zip archive)")
     try:
         with np.load(path, allow_pickle=allow_pickle) as z:
-            return {k: z[k] for k in z.files}
+            out = {k: z[k] for k in z.files}
     except ValueError as e:
-        if "pickle" in str(e).lower():
+        if not allow_pickle and "allow_pickle" in str(e):
             raise WsgcnError(f"{path}: contains pickled objects, which are not loaded from this kind of file") from None
-        raise WsgcnError(f"{path}: not a valid npz file ({e})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib_error, pickle.UnpicklingError) as e:
-        raise WsgcnError(f"{path}: not a valid npz file ({type(e).__name__}: {e})") from None
+        raise WsgcnError(f"{path}: not a valid npz file ({_first_line(e)})") from None
+    except Exception as e:  # noqa: BLE001 - a damaged member fails inside NumPy in many ways (tokenize, zlib, ...)
+        raise WsgcnError(f"{path}: not a valid npz file ({type(e).__name__}: {_first_line(e)})") from None
+    for k, v in out.items():
+        if not isinstance(v, np.ndarray):  # np.load hands back raw bytes for a member that is not a .npy
+            raise WsgcnError(f"{path}: member {k!r} is not a NumPy array (.npy)")
+        if v.dtype.kind == "U" and v.size and int(np.frombuffer(v.tobytes(), np.uint32).max()) > 0x10FFFF:
+            raise WsgcnError(f"{path}: member {k!r} holds text that is not valid Unicode")
+    return out
+
+
+def _first_line(e: BaseException) -> str:
+    """An exception's message on one line, at most 200 characters."""
+    text = " ".join(str(e).split())
+    return (text[:197] + "...") if len(text) > 200 else text

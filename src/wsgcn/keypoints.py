@@ -265,7 +265,7 @@ def _numbers(where: str, value: Any, n: int | None, what: str) -> np.ndarray:
         raise WsgcnError(f"{where}: {what} must be a list of numbers, got {type(value).__name__}")
     try:
         arr = np.array([np.nan if v is None else v for v in value], dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise WsgcnError(f"{where}: {what} must be a list of numbers") from None
     if arr.ndim != 1:
         raise WsgcnError(f"{where}: {what} must be a flat list of numbers")
@@ -322,7 +322,7 @@ def _assemble(path: Path, fmt: str, layout: str, frames: list[tuple[str, list[_D
 def _check_size(where: str, w: Any, h: Any) -> tuple[int, int]:
     try:
         wf, hf = float(w), float(h)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise WsgcnError(f"{where}: image width/height must be numbers, got {w!r} x {h!r}") from None
     if not (math.isfinite(wf) and math.isfinite(hf)) or wf <= 0 or hf <= 0 or not wf.is_integer() or not hf.is_integer():
         raise WsgcnError(f"{where}: image size must be positive whole pixels, got {w!r} x {h!r}")
@@ -492,7 +492,8 @@ def _mmpose(path: Path, data: Any, kind: str) -> Keypoints2D:
 
 
 def _openpose_kind(path: Path, data: dict) -> str:
-    for p in data.get("people") or []:
+    people = data.get("people")
+    for p in people if isinstance(people, list) else []:
         kp = p.get("pose_keypoints_2d", p.get("pose_keypoints")) if isinstance(p, dict) else None
         if isinstance(kp, list) and kp:
             return "BODY_25" if len(kp) == 75 else "COCO-18" if len(kp) == 54 else f"{len(kp)} numbers"
@@ -655,7 +656,10 @@ def _read_csv(path: Path, joints: str) -> Keypoints2D:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise WsgcnError(f"{path}: not UTF-8 text") from None
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    except csv.Error as e:
+        raise WsgcnError(f"{path}: not a valid CSV file ({e})") from None
     if rows:
         try:
             [float(c) for c in rows[0] if c.strip()]

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from . import losses, metrics
+from . import distributed, losses, metrics
 from .checkpoint import build_model_from_config, model_state, read_checkpoint, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, dump_config
 from .data.batches import IndexStream, PoseSet, eval_batches
@@ -44,10 +44,11 @@ def lr_at(cfg: Config, step: int) -> float:
 def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
     """Root-aligned predictions (N, J, 3) metres for normalised inputs (N, J, 2)."""
     model.eval()
+    device = next(model.parameters()).device
     out = []
     for sl in eval_batches(len(inputs), batch_size):
-        p = model(inputs[sl])
-        out.append((p - p[:, :1]).numpy())
+        p = model(inputs[sl].to(device))
+        out.append((p - p[:, :1]).cpu().numpy())
     if not out:
         return np.zeros((0,) + tuple(inputs.shape[1:-1]) + (3,), dtype=np.float32)
     return np.concatenate(out)
@@ -56,7 +57,7 @@ def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096) -> n
 def validate(model: nn.Module, data: PoseSet) -> dict[str, float]:
     """Frame-wise MPJPE and P-MPJPE (mm) on ``data``."""
     pred = predict(model, data.inputs)
-    gt = data.targets.numpy()
+    gt = data.targets.cpu().numpy()
     return {"val_mpjpe": float(np.mean(metrics.mpjpe(pred, gt))),
             "val_p_mpjpe": float(np.mean(metrics.p_mpjpe(pred, gt)))}
 
@@ -116,7 +117,7 @@ def _write_logs(run_dir: Path, history: list[dict], cfg: Config) -> None:
                     warmup_epochs=cfg.train.warmup_epochs if cfg.train.supervision == "weak" else 0)
 
 
-def _write_report(run_dir: Path, cfg: Config, st: _State, data: RunData, wall: float) -> None:
+def _write_report(run_dir: Path, cfg: Config, st: _State, data: RunData, wall: float, world: int = 1) -> None:
     t = cfg.train
     root_line = ("`root: gt` - the reprojection uses the ground-truth 3D root of the unlabelled subjects "
                  "(the paper's setting; it reads 3D information of subjects called unlabelled)"
@@ -138,7 +139,8 @@ def _write_report(run_dir: Path, cfg: Config, st: _State, data: RunData, wall: f
         f"non-local {cfg.model.nonlocal_layers}",
         f"- epochs completed: {st.epoch}, steps: {st.step}",
         f"- best validation MPJPE: {st.best:.2f} mm at epoch {st.best_epoch} (checkpoint selected on validation only)",
-        f"- wall time of this call: {wall:.1f} s on {platform.machine()} with {torch.get_num_threads()} torch threads",
+        f"- wall time of this call: {wall:.1f} s on {platform.machine()} with {torch.get_num_threads()} torch threads"
+        + (f" per process, {world} processes (DistributedDataParallel)" if world > 1 else ""),
         "", "Evaluate on the test subjects with `wsgcn evaluate " + str(run_dir) + "`.", "",
     ]
     write_text(run_dir / "report.md", "\n".join(lines))
@@ -167,11 +169,16 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
     t = cfg.train
     if t.threads > 0:
         torch.set_num_threads(t.threads)
+    ctx = distributed.setup(t.device)
+    if t.batch_size % ctx.world:
+        raise WsgcnError(f"train.batch_size ({t.batch_size}) must be divisible by the number of processes ({ctx.world})")
+    progress = progress and ctx.is_main
     torch.manual_seed(t.seed)
     np.random.seed(t.seed)
     skel = get_skeleton(cfg.data.joints)
     data, _ = load_run_data(cfg)
-    model = build_model_from_config(cfg)
+    data = RunData(data.labelled.to(ctx.device), data.unlabelled.to(ctx.device), data.validation, data.subjects)
+    model = build_model_from_config(cfg).to(ctx.device)
     opt = torch.optim.Adam(model.parameters(), lr=t.lr)
     gen_l = torch.Generator().manual_seed(t.seed + 1)
     gen_u = torch.Generator().manual_seed(t.seed + 2)
@@ -188,8 +195,14 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
             s.load_state({k: extra[f"stream.{name}.{k}"] for k in ("perm", "pos")})
         st = _State(epoch=meta["epoch"], step=meta["step"], best=meta["best"], best_epoch=meta["best_epoch"],
                     history=meta["history"])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_text(run_dir / "config.yaml", dump_config(cfg))
+    if ctx.rank > 0:  # every rank starts from rank 0's weights (DDP broadcasts them); own dropout noise
+        torch.manual_seed(t.seed + ctx.rank)
+    net: nn.Module = model
+    if ctx.world > 1:
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text(run_dir / "config.yaml", dump_config(cfg))
 
     t0 = time.perf_counter()
     epochs_this_call = 0
@@ -202,7 +215,7 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         steps = (stream_u if use_unl else stream_l).batches_per_pass()
         if t.max_steps_per_epoch > 0:
             steps = min(steps, t.max_steps_per_epoch)
-        model.train()
+        net.train()
         sums = {"loss": 0.0, "loss_sup": 0.0, "loss_rep": 0.0, "loss_bone": 0.0}
         e0 = time.perf_counter()
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{t.epochs} [{phase}]", disable=not progress,
@@ -211,15 +224,15 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
             lr = lr_at(cfg, st.step)
             for g in opt.param_groups:
                 g["lr"] = lr
-            il = stream_l.next()
+            il = ctx.shard(stream_l.next())
             x_l, y_l = data.labelled.inputs[il], data.labelled.targets[il]
             if use_unl:
-                iu = stream_u.next()
+                iu = ctx.shard(stream_u.next())
                 x_u = data.unlabelled.inputs[iu]
-                pred = model(torch.cat([x_l, x_u]))
+                pred = net(torch.cat([x_l, x_u]))
                 pred_l, pred_u = pred[: len(il)], pred[len(il):]
             else:
-                pred_l = model(x_l)
+                pred_l = net(x_l)
             loss_sup = losses.mse_3d(pred_l, y_l)
             loss = loss_sup
             loss_rep = loss_bone = torch.zeros(())
@@ -249,6 +262,9 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         row.update({k: v / steps for k, v in sums.items()})
         row["train_s"] = round(time.perf_counter() - e0, 3)
         is_best = False
+        if not ctx.is_main:  # rank 0 validates, logs and writes; the others wait for it
+            ctx.barrier()
+            continue
         if st.epoch % t.eval_every == 0 or st.epoch == t.epochs:
             row.update(validate(model, data.validation))
             if row["val_mpjpe"] < st.best:
@@ -267,7 +283,10 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         save_checkpoint(last_path, model, {**base_meta, "history": st.history, "optim_param_groups": groups},
                         extra_tensors={**opt_t, **_rng_tensors(gen_l, gen_u, stream_l, stream_u)})
         _write_logs(run_dir, st.history, cfg)
+        ctx.barrier()
     wall = time.perf_counter() - t0
-    _write_report(run_dir, cfg, st, data, wall)
+    if ctx.is_main:
+        _write_report(run_dir, cfg, st, data, wall, ctx.world)
+    distributed.teardown(ctx)
     return {"run_dir": str(run_dir), "epochs": st.epoch, "steps": st.step, "best_val_mpjpe": st.best,
-            "best_epoch": st.best_epoch, "wall_s": wall, "finished": st.epoch >= t.epochs}
+            "best_epoch": st.best_epoch, "wall_s": wall, "finished": st.epoch >= t.epochs, "rank": ctx.rank}

@@ -41,6 +41,12 @@ class PoseSet:
         return PoseSet(self.inputs[idx], self.targets[idx], self.root[idx], self.intrinsics[idx],
                        self.action[idx], self.subject[idx], self.actions, self.subjects)
 
+    def to(self, device: torch.device) -> "PoseSet":
+        """The same rows with every tensor on ``device``."""
+        return PoseSet(self.inputs.to(device), self.targets.to(device), self.root.to(device),
+                       self.intrinsics.to(device), self.action.to(device), self.subject.to(device),
+                       self.actions, self.subjects)
+
     @property
     def action_names(self) -> list[str]:
         """Per-row action name, (N,)."""

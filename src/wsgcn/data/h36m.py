@@ -158,7 +158,7 @@ def _validate_metadata(label: str, meta: Any) -> dict[str, Any]:
             raise WsgcnError(f"{label}: metadata is missing {key!r}")
     n = meta["num_joints"]
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-        raise WsgcnError(f"{label}: metadata 'num_joints' must be a positive integer, got {n!r}")
+        raise WsgcnError(f"{label}: metadata 'num_joints' must be a positive integer, got {' '.join(repr(n).split())[:60]}")
     sym = meta["keypoints_symmetry"]
     try:
         left, right = ([int(j) for j in side] for side in sym)
