@@ -84,8 +84,6 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
 
     Returns (model, metadata); ``metadata["config"]`` is the run's resolved config."""
     from .config import config_from_dict
-    from .models import build_model
-    from .skeleton import get_skeleton
 
     path = resolve_checkpoint(path)
     tensors, meta = read_checkpoint(path)

@@ -75,7 +75,8 @@ def _cmd_bench(a: argparse.Namespace) -> None:
     from .bench import format_bench, run_bench
     from .io import write_json
 
-    result = run_bench(device=a.device, joints=a.joints, hidden=a.hidden, seconds=a.seconds)
+    result = run_bench(device=a.device, joints=a.joints, hidden=a.hidden, seconds=a.seconds,
+                       threads=a.threads or None)
     print(format_bench(result))
     if a.json:
         write_json(a.json, result)
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--joints", type=int, default=16, choices=[16, 17])
     bn.add_argument("--hidden", type=int, default=128)
     bn.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
+    bn.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
     bn.set_defaults(func=_cmd_bench)
 
     from .lift_cli import add_lift_parsers

@@ -23,18 +23,19 @@ from .errors import WsgcnError
 
 @dataclass
 class DataConfig:
-    """Where the data lives and how it is split. Subject lists left empty are read from
-    ``data_split_<name>.json`` in ``dir`` when that file exists."""
+    """Where the data lives and how it is split. Subject lists left unset (null) are read from
+    ``data_split_<name>.json`` in ``dir`` when that file exists (Human3.6M: the paper's split)."""
 
     dir: str = "data"
     name: str = "mocap"  # files data_3d_<name>.npz, data_2d_<name>_<source>.npz
     source: str = "gt"  # 2D source used for training and evaluation
     joints: int = 16  # 16 (paper, no Neck/Nose) or 17
-    labelled: list[str] = field(default_factory=list)  # subjects with 3D labels (S1)
-    unlabelled: list[str] = field(default_factory=list)  # subjects with 2D only (S5-S8)
-    validation: list[str] = field(default_factory=list)  # checkpoint selection; empty: hold out of labelled
+    # Subject lists; null (unset) takes the split file's / the paper's list, [] means none.
+    labelled: list[str] | None = None  # subjects with 3D labels (S1)
+    unlabelled: list[str] | None = None  # subjects with 2D only (S5-S8)
+    validation: list[str] | None = None  # checkpoint selection; empty: hold out of labelled
     val_fraction: float = 0.1  # tail of each labelled sequence held out when `validation` is empty
-    test: list[str] = field(default_factory=list)  # S9, S11
+    test: list[str] | None = None  # S9, S11
     stride: int = 1  # keep every stride-th frame of the labelled subjects for training
     unlabelled_stride: int = 0  # the same for the unlabelled subjects; 0: as `stride`
     eval_stride: int = 1  # the same for validation and test

@@ -20,6 +20,22 @@ import numpy as np
 from .errors import WsgcnError
 
 
+def _why_not_a_folder(folder: Path, e: OSError) -> str:
+    blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    return (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
+            else e.strerror or type(e).__name__)
+
+
+def ensure_dir(folder: str | os.PathLike) -> Path:
+    """Create ``folder`` (and its parents) if needed; a clear WsgcnError when it cannot be."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WsgcnError(f"{folder}: cannot create this folder ({_why_not_a_folder(folder, e)})") from None
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` if the block succeeds.
@@ -33,7 +49,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
                                    dir=path.parent)
     except OSError as e:  # the folder is a file, not writable, ...
-        raise WsgcnError(f"{path}: cannot write in folder {path.parent} ({e.strerror or type(e).__name__})") from None
+        raise WsgcnError(f"{path}: cannot write here ({_why_not_a_folder(path.parent, e)})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:

@@ -30,7 +30,7 @@ from .config import Config, apply_overrides, config_from_dict, dump_config
 from .data.batches import IndexStream, PoseSet, eval_batches
 from .data.splits import RunData, load_run_data
 from .errors import WsgcnError
-from .io import write_text
+from .io import ensure_dir, write_text
 from .skeleton import get_skeleton
 
 
@@ -201,7 +201,7 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
     if ctx.world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
     if ctx.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dir(run_dir)
         write_text(run_dir / "config.yaml", dump_config(cfg))
 
     t0 = time.perf_counter()

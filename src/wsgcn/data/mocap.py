@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from ..camera import Camera, CameraRig, h36m_cameras, save_cameras
 from ..errors import WsgcnError
-from ..io import read_json, write_json
+from ..io import ensure_dir, read_json, write_json
 from ..skeleton import H36M17
 from . import h36m
 from .bvh import BvhFile, bvh_motion, read_bvh, resample
@@ -374,7 +374,7 @@ def _parameters(max_seconds: float | None) -> dict[str, Any]:
 def write_mocap(ds: MocapDataset, out_dir: Path, max_seconds_per_source: float | None = None) -> dict[str, Path]:
     """Write the dataset files and ``build_info_mocap.json`` into ``out_dir`` (atomically)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out_dir)
     paths = output_files(out_dir)
     metadata = {"layout_name": "h36m", "num_joints": H36M17.num_joints,
                 "keypoints_symmetry": [list(H36M17.joints_left), list(H36M17.joints_right)]}

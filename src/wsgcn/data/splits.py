@@ -20,7 +20,7 @@ def resolve_subjects(cfg: Config) -> dict[str, list[str]]:
     """Subject lists of the four splits: the config's, else ``data_split_<name>.json`` in the
     data folder, else (for Human3.6M) the paper's split."""
     d = cfg.data
-    given = {k: list(getattr(d, k)) for k in SPLIT_KEYS}
+    given = {k: getattr(d, k) for k in SPLIT_KEYS}
     split_file = Path(d.dir) / f"data_split_{d.name}.json"
     defaults: dict[str, list[str]] = {}
     if split_file.is_file():
@@ -31,7 +31,7 @@ def resolve_subjects(cfg: Config) -> dict[str, list[str]]:
     elif d.name == "h36m":
         defaults = {"labelled": H36M_SUBJECTS["labelled"], "unlabelled": H36M_SUBJECTS["unlabelled"],
                     "validation": [], "test": H36M_SUBJECTS["test"]}
-    out = {k: given[k] or defaults.get(k, []) for k in SPLIT_KEYS}
+    out = {k: list(given[k]) if given[k] is not None else list(defaults.get(k, [])) for k in SPLIT_KEYS}
     if not out["labelled"]:
         raise WsgcnError(f"config: data.labelled is empty and {split_file} does not exist "
                          f"(run `wsgcn data build-mocap --out {d.dir}` or list the subjects)")
