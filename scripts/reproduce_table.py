@@ -54,22 +54,20 @@ def run_one(job: dict, threads: int) -> dict:
                 f"train.threads={threads}", *job["overrides"]]
         if job["root"]:
             sets.append(f"train.root={job['root']}")
-        t0 = time.perf_counter()
         cmd = ws + ["train", str(ROOT / "configs" / f"{job['config']}.yaml"), "--out", str(run), "--quiet"]
         for s in sets:
             cmd += ["--set", s]
-        if (run / "checkpoints" / "last.safetensors").is_file():
+        if (run / "checkpoints" / "last.safetensors").is_file():  # continue an interrupted run
             cmd = ws + ["train", "--resume", str(run), "--quiet", "--set", f"train.threads={threads}"]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        train_s = time.perf_counter() - t0
         subprocess.run(ws + ["evaluate", str(run), "--json", str(result)], check=True, stdout=subprocess.DEVNULL)
-        (run / "train_seconds.txt").write_text(f"{train_s:.1f}\n")
     res = json.loads(result.read_text())
     best = json.loads((run / "checkpoints" / "best.json").read_text())
     return {**job, "mpjpe": res["mpjpe"]["action_wise"], "p_mpjpe": res["p_mpjpe"]["action_wise"],
             "mpjpe_fw": res["mpjpe"]["frame_wise"], "pck150": res["pck150"], "val": best["best"],
             "best_epoch": best["best_epoch"], "epochs": best["config"]["train"]["epochs"],
-            "train_s": float((run / "train_seconds.txt").read_text()) if (run / "train_seconds.txt").is_file() else None}
+            # seconds spent in training steps (validation excluded), summed over every call of a resumed run
+            "train_s": sum(json.loads(x)["train_s"] for x in (run / "metrics.jsonl").read_text().splitlines())}
 
 
 def fmt(xs: list[float]) -> str:
@@ -101,8 +99,17 @@ def main() -> None:
                              "run": str(Path(a.out) / source / f"{tag}_seed{seed}")})
     t0 = time.perf_counter()
     done: list[dict] = []
+    def attempt(job: dict) -> dict | None:
+        try:
+            return run_one(job, a.threads)
+        except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as e:
+            print(f"FAILED {job['run']}: {e}", flush=True)
+            return None
+
     with ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        for i, r in enumerate(pool.map(lambda j: run_one(j, a.threads), jobs)):
+        for i, r in enumerate(pool.map(attempt, jobs)):
+            if r is None:
+                continue
             done.append(r)
             print(f"[{i + 1}/{len(jobs)}] {r['source']:5s} {r['label']:34s} root={r['root'] or '-':5s} seed {r['seed']}: "
                   f"MPJPE {r['mpjpe']:.1f} mm, P-MPJPE {r['p_mpjpe']:.1f} mm (val {r['val']:.1f})", flush=True)
@@ -132,7 +139,7 @@ def write_results(done: list[dict], a: argparse.Namespace, wall: float, total: i
     ]
     for source in a.sources:
         lines += [f"## 2D source `{source}`", "",
-                  "| model | root | MPJPE | P-MPJPE | MPJPE frame-wise | PCK@150 | val MPJPE | train s/run | paper (H36M, GT 2D) |",
+                  "| model | root | MPJPE | P-MPJPE | MPJPE frame-wise | PCK@150 | val MPJPE | training s | paper (H36M, GT 2D) |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for label, config, overrides, root in ROWS:
             rs = [r for r in done if r["source"] == source and r["label"] == label and r["root"] == root]

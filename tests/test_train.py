@@ -60,7 +60,10 @@ def test_resume_after_interruption_equals_uninterrupted_run(mocap_slice: Path, t
     train(cfg, tmp_path / "a", progress=False)
     train(_cfg(mocap_slice, "model.dropout=0.1"), tmp_path / "b", progress=False, stop_after_epochs=2)
     assert json.loads((tmp_path / "b/checkpoints/last.json").read_text())["epoch"] == 2
+    stale = tmp_path / "b/checkpoints/.last.safetensors.k1ll3d.safetensors"  # a write cut short by SIGKILL
+    stale.write_bytes(b"half a checkpoint")
     train(None, tmp_path / "b", resume=True, progress=False)
+    assert not stale.exists()
     ta, ma = read_checkpoint(tmp_path / "a/checkpoints/last.safetensors")
     tb, mb = read_checkpoint(tmp_path / "b/checkpoints/last.safetensors")
     assert ta.keys() == tb.keys()

@@ -146,6 +146,20 @@ def _write_report(run_dir: Path, cfg: Config, st: _State, data: RunData, wall: f
     write_text(run_dir / "report.md", "\n".join(lines))
 
 
+RUN_FILES = ("config.yaml", "metrics.jsonl", "metrics.csv", "curves.png", "report.md",
+             "best.safetensors", "best.json", "last.safetensors", "last.json")
+
+
+def _remove_stale_temporaries(run_dir: Path) -> None:
+    """Delete the hidden temporary files (``.<name>.*``) that a process killed in the middle
+    of an atomic write leaves next to the run's files; the files themselves are intact."""
+    for folder in (run_dir, run_dir / "checkpoints"):
+        if folder.is_dir():
+            for f in folder.iterdir():
+                if f.is_file() and any(f.name.startswith(f".{n}.") for n in RUN_FILES):
+                    f.unlink()
+
+
 def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progress: bool = True,
           stop_after_epochs: int | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
     """Train ``cfg`` into ``run_dir``, or continue the run there when ``resume`` (then the
@@ -159,6 +173,7 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
     extra: dict[str, torch.Tensor] = {}
     meta: dict[str, Any] = {}
     if resume:
+        _remove_stale_temporaries(run_dir)
         if not last_path.is_file():
             raise WsgcnError(f"{run_dir}: nothing to resume (no checkpoints/last.safetensors)")
         extra, meta = read_checkpoint(last_path)

@@ -31,7 +31,10 @@ def resolve_subjects(cfg: Config) -> dict[str, list[str]]:
     elif d.name == "h36m":
         defaults = {"labelled": H36M_SUBJECTS["labelled"], "unlabelled": H36M_SUBJECTS["unlabelled"],
                     "validation": [], "test": H36M_SUBJECTS["test"]}
-    out = {k: list(given[k]) if given[k] is not None else list(defaults.get(k, [])) for k in SPLIT_KEYS}
+    # labelled and test can never be empty, so [] there means "unset" too (as in configs
+    # stored by earlier versions); for unlabelled and validation [] means "none".
+    unset = {k: given[k] is None or (k in ("labelled", "test") and not given[k]) for k in SPLIT_KEYS}
+    out = {k: list(defaults.get(k, [])) if unset[k] else list(given[k]) for k in SPLIT_KEYS}
     if not out["labelled"]:
         raise WsgcnError(f"config: data.labelled is empty and {split_file} does not exist "
                          f"(run `wsgcn data build-mocap --out {d.dir}` or list the subjects)")
