@@ -74,6 +74,15 @@ def test_resume_after_interruption_equals_uninterrupted_run(mocap_slice: Path, t
     assert len((tmp_path / "b/metrics.jsonl").read_text().splitlines()) == 3
 
 
+def test_root_solve_blanks_the_unlabelled_3d(mocap_slice: Path):
+    data, _ = load_run_data(_cfg(mocap_slice))  # mocap_weak: root: solve
+    assert len(data.unlabelled) > 0
+    assert torch.isnan(data.unlabelled.targets).all() and torch.isnan(data.unlabelled.root).all()
+    assert torch.isfinite(data.unlabelled.inputs).all() and torch.isfinite(data.labelled.targets).all()
+    gt, _ = load_run_data(_cfg(mocap_slice, "train.root=gt"))
+    assert torch.isfinite(gt.unlabelled.root).all()
+
+
 def test_root_gt_and_full_supervision_run(mocap_slice: Path, tmp_path: Path):
     s1 = train(_cfg(mocap_slice, "train.root=gt", "train.epochs=2"), tmp_path / "gt", progress=False)
     s2 = train(_cfg(mocap_slice, "train.supervision=full", "train.epochs=1"), tmp_path / "full", progress=False)

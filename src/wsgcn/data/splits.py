@@ -71,6 +71,11 @@ def load_run_data(cfg: Config, include_test: bool = False) -> tuple[RunData, Pos
     unlabelled = build_poseset(unl, skel, d.unlabelled_stride or d.stride, key)
     if cfg.train.supervision == "full":
         labelled, unlabelled = concat_posesets(labelled, unlabelled), empty_like_joints(skel.num_joints)
+    elif cfg.train.root == "solve":
+        # The honest weak setting reads no 3D label of an unlabelled subject: blank them, so
+        # that no code path can use them by mistake (NaN would show at once).
+        unlabelled.targets.fill_(float("nan"))
+        unlabelled.root.fill_(float("nan"))
     data = RunData(labelled=labelled, unlabelled=unlabelled,
                    validation=build_poseset(val, skel, d.eval_stride, key),
                    subjects=subjects)
