@@ -83,6 +83,8 @@ def main() -> None:
     ap.add_argument("--data", default="data")
     ap.add_argument("--out", default="runs/table")
     ap.add_argument("--results", default=str(ROOT / "docs" / "RESULTS.md"))
+    ap.add_argument("--collect-only", action="store_true",
+                    help="train nothing: write the table from the runs already finished under --out")
     a = ap.parse_args()
 
     data = Path(a.data)
@@ -100,6 +102,8 @@ def main() -> None:
     t0 = time.perf_counter()
     done: list[dict] = []
     def attempt(job: dict) -> dict | None:
+        if a.collect_only and not (Path(job["run"]) / "eval_test.json").is_file():
+            return None
         try:
             return run_one(job, a.threads)
         except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as e:
@@ -125,9 +129,12 @@ def write_results(done: list[dict], a: argparse.Namespace, wall: float, total: i
     lines = [
         "# Results on the real-motion benchmark",
         "",
-        "Produced by `python scripts/reproduce_table.py " + " ".join(sys.argv[1:]) + "` "
-        f"in {wall / 60:.1f} min of wall time on {platform.machine()} with {os.cpu_count()} CPU cores, "
-        f"torch {torch.__version__} (CPU), {a.jobs} trainings side by side with {a.threads} thread(s) each.",
+        "Produced by `python scripts/reproduce_table.py " + " ".join(sys.argv[1:]) + "` on "
+        f"{platform.machine()} with {os.cpu_count()} CPU cores, torch {torch.__version__} (CPU), "
+        f"{a.jobs} trainings side by side with {a.threads} thread(s) each. Training steps took "
+        f"{sum(r['train_s'] for r in done) / 60:.0f} min summed over the runs (the `training s` column: "
+        "time in training steps, validation excluded; it varies with what else the machine runs); "
+        f"this invocation took {wall / 60:.1f} min of wall time (finished runs under `--out` are reused).",
         "",
         *([f"**Partial: {len(done)} of {total} runs finished so far.**", ""] if len(done) < total else []),
         "Test: the unseen boxing performer (`test-boxing`); labelled: CMU subject 01; unlabelled: the LaFAN1",
@@ -135,9 +142,13 @@ def write_results(done: list[dict], a: argparse.Namespace, wall: float, total: i
         "MPJPE and P-MPJPE in mm, action-wise mean (the paper's convention; MPJPE averages over all 16 joints",
         f"including the root), mean ± std over seeds {a.seeds}. `root: gt` reads the unlabelled subjects' 3D root",
         "(the paper's setting); `root: solve` solves it from the 2D keypoints and reads no 3D of those subjects.",
+        "What these numbers say, and why the ordering differs from the paper's: README.md, section",
+        "\"Results on the real-motion benchmark\".",
         "",
     ]
     for source in a.sources:
+        if not any(r["source"] == source for r in done):
+            continue
         lines += [f"## 2D source `{source}`", "",
                   "| model | root | MPJPE | P-MPJPE | MPJPE frame-wise | PCK@150 | val MPJPE | training s | paper (H36M, GT 2D) |",
                   "|---|---|---|---|---|---|---|---|---|"]
