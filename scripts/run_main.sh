@@ -7,6 +7,10 @@ bash scripts/install.sh
 WS=.venv/bin/wsgcn
 RUN=${RUN:-runs/mocap_weak_solve}
 $WS data build-mocap --out data
-$WS train configs/mocap_weak.yaml --set train.root=solve --out "$RUN"
+if [ -f "$RUN/checkpoints/last.safetensors" ]; then
+  $WS train --resume "$RUN"          # a second call continues (or just reports) the earlier run
+else
+  $WS train configs/mocap_weak.yaml --set train.root=solve --out "$RUN"
+fi
 $WS evaluate "$RUN" --json "$RUN/eval_test.json" --chart "$RUN/per_joint_test.png"
 echo "figures: $RUN/curves.png $RUN/per_joint_test.png"

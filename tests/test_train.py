@@ -14,6 +14,7 @@ from wsgcn.checkpoint import build_model_from_config, load_model, read_checkpoin
 from wsgcn.cli import main
 from wsgcn.config import load_config
 from wsgcn.data.splits import load_run_data
+from wsgcn.errors import WsgcnError
 from wsgcn.evaluate import evaluate
 from wsgcn.train import lr_at, train, validate
 
@@ -81,6 +82,15 @@ def test_root_solve_blanks_the_unlabelled_3d(mocap_slice: Path):
     assert torch.isfinite(data.unlabelled.inputs).all() and torch.isfinite(data.labelled.targets).all()
     gt, _ = load_run_data(_cfg(mocap_slice, "train.root=gt"))
     assert torch.isfinite(gt.unlabelled.root).all()
+
+
+def test_training_into_an_existing_run_is_refused(mocap_slice: Path, tmp_path: Path):
+    cfg = _cfg(mocap_slice, "train.epochs=1", "train.warmup_epochs=1", "train.max_steps_per_epoch=2")
+    train(cfg, tmp_path / "run", progress=False)
+    before = (tmp_path / "run/checkpoints/last.safetensors").read_bytes()
+    with pytest.raises(WsgcnError, match="already holds a run.*--resume"):
+        train(cfg, tmp_path / "run", progress=False)
+    assert (tmp_path / "run/checkpoints/last.safetensors").read_bytes() == before
 
 
 def test_root_gt_and_full_supervision_run(mocap_slice: Path, tmp_path: Path):

@@ -178,6 +178,9 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
             raise WsgcnError(f"{run_dir}: nothing to resume (no checkpoints/last.safetensors)")
         extra, meta = read_checkpoint(last_path)
         cfg = apply_overrides(config_from_dict(meta["config"]), overrides or [])
+    elif last_path.is_file():
+        raise WsgcnError(f"{run_dir}: already holds a run (checkpoints/last.safetensors); continue it with "
+                         f"--resume {run_dir} or train into another --out folder")
     if cfg is None:
         raise WsgcnError("train: a config file is needed unless --resume is given")
     cfg.validate()
