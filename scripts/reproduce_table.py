@@ -129,12 +129,14 @@ def write_results(done: list[dict], a: argparse.Namespace, wall: float, total: i
     lines = [
         "# Results on the real-motion benchmark",
         "",
-        "Produced by `python scripts/reproduce_table.py " + " ".join(sys.argv[1:]) + "` on "
+        "Produced by `python scripts/reproduce_table.py " + " ".join(x for x in sys.argv[1:] if x != "--collect-only")
+        + "` on "
         f"{platform.machine()} with {os.cpu_count()} CPU cores, torch {torch.__version__} (CPU), "
         f"{a.jobs} trainings side by side with {a.threads} thread(s) each. Training steps took "
         f"{sum(r['train_s'] for r in done) / 60:.0f} min summed over the runs (the `training s` column: "
         "time in training steps, validation excluded; it varies with what else the machine runs); "
-        f"this invocation took {wall / 60:.1f} min of wall time (finished runs under `--out` are reused).",
+        + ("this table was collected from the finished runs (`--collect-only`)." if a.collect_only else
+         f"this invocation took {wall / 60:.1f} min of wall time (finished runs under `--out` are reused)."),
         "",
         *([f"**Partial: {len(done)} of {total} runs finished so far.**", ""] if len(done) < total else []),
         "Test: the unseen boxing performer (`test-boxing`); labelled: CMU subject 01; unlabelled: the LaFAN1",
