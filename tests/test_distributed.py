@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import torch
 
 from wsgcn.checkpoint import read_checkpoint
 

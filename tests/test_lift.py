@@ -10,7 +10,6 @@ agree and match the ground truth equally well.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
@@ -32,7 +31,6 @@ from wsgcn.data.h36m import load_sequences
 from wsgcn.errors import WsgcnError
 from wsgcn.keypoints import ABSENT, COCO17_NAMES, INTERPOLATED, MEAN_POSE, OBSERVED
 from wsgcn.lift import Lifter, read_lift_output
-from wsgcn.lift_cli import add_lift_parsers
 from wsgcn.skeleton import H36M16, H36M17
 
 COCO_FORMATS = [f for f in ALL_FORMATS if not f.startswith("h36m")]
@@ -115,33 +113,21 @@ def ckpt16(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _subparsers(p: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    return next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+def run_cli(*argv: object) -> tuple[int, str, str]:
+    """``wsgcn.cli.main(argv)`` in this process -> (exit status, stdout, stderr). A non-user error
+    propagates (as it would print a traceback), failing the test."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = cli.main([str(a) for a in argv])
+        except SystemExit as e:  # argparse usage errors
+            rc = int(e.code or 0)
+    return rc, out.getvalue(), err.getvalue()
 
 
 def make_runner(monkeypatch: pytest.MonkeyPatch):
-    """A function running ``wsgcn.cli.main(argv)`` -> (exit status, stdout, stderr). Until cli.py
-    registers the lift commands itself, its parser is extended with :func:`add_lift_parsers` here."""
-    if "lift" not in _subparsers(cli.build_parser()).choices:  # pragma: no cover - before the wiring
-        orig = cli.build_parser
-
-        def build() -> argparse.ArgumentParser:
-            p = orig()
-            add_lift_parsers(_subparsers(p))
-            return p
-
-        monkeypatch.setattr(cli, "build_parser", build)
-
-    def _run(*argv: object) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                rc = cli.main([str(a) for a in argv])
-            except SystemExit as e:  # argparse usage errors
-                rc = int(e.code or 0)
-        return rc, out.getvalue(), err.getvalue()
-
-    return _run
+    """The CLI runner (:func:`run_cli`); ``monkeypatch`` kept for the callers' signature."""
+    return run_cli
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ crash-safe training, input validation.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import io
 import json
 import os
 import pickle
@@ -40,22 +38,12 @@ from wsgcn.io import load_npz, read_json, write_json, write_npz, write_text
 from wsgcn.keypoints import ABSENT, INTERPOLATED, MEAN_POSE
 from wsgcn.lift import Lifter, lift_file
 from wsgcn.skeleton import H36M17
+from test_lift import run_cli  # the in-process CLI runner
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def run_cli(*argv: object) -> tuple[int, str, str]:
-    """``wsgcn.cli.main(argv)`` in this process -> (exit status, stdout, stderr). A non-user error
-    propagates (as it would print a traceback), failing the test."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = cli.main([str(a) for a in argv])
-        except SystemExit as e:  # argparse usage errors
-            rc = int(e.code or 0)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def assert_user_error(rc: int, err: str, *fragments: str) -> str:

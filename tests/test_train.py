@@ -15,7 +15,6 @@ from wsgcn.cli import main
 from wsgcn.config import load_config
 from wsgcn.data.splits import load_run_data
 from wsgcn.errors import WsgcnError
-from wsgcn.evaluate import evaluate
 from wsgcn.train import lr_at, train, validate
 
 

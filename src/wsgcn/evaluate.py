@@ -4,7 +4,6 @@ a printed table, a JSON file and a per-joint error chart."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from . import metrics
