@@ -247,3 +247,31 @@ def test_bench_smoke():
     assert "literal" in format_bench(r)
     with pytest.raises(WsgcnError):
         run_bench(device="cuda:7" if not torch.cuda.is_available() else "nonsense", seconds=0.01)
+
+
+def test_model_flops_match_a_count_by_hand():
+    """The bench's FLOP count (PyTorch's counter + the in-place products) equals the matrix
+    arithmetic of SPEC 1.1-1.2 counted by hand, and training costs about 3x the forward."""
+    from wsgcn.bench import model_flops
+    from wsgcn.skeleton import get_skeleton
+
+    sk = get_skeleton(16)
+    J, C, G, batch = 16, 32, len(sk.groups), 8
+    model = SemGCN(sk, hidden=C, num_blocks=2)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    fwd, train = model_flops(model, J, torch.device("cpu"), batch=batch)
+
+    def gconv(ci: int, co: int) -> int:  # X W0 and (N X) W1, plus the (J, J) mixing N X
+        return 2 * (2 * J * ci * co) + 2 * J * J * ci
+
+    h = C // 2
+    nonlocal_ = (2 * J * C * C       # phi and g together: C -> C/2 + C/2
+                 + 2 * J * C          # a_i = (W_theta^T w_theta) . x_i
+                 + 2 * C * h / batch  # W_theta^T w_theta, once per batch
+                 + 2 * G * h * C      # W applied to the G pooled g-vectors
+                 + 2 * J * G * C)     # sum over groups f(i, g) (W g_g)
+    nonlocal_ += 2 * G * h            # b_g = w_phi . phi_g
+    expected = gconv(2, C) + 2 * 2 * gconv(C, C) + gconv(C, 3) + 3 * nonlocal_
+    assert fwd == pytest.approx(expected, rel=1e-9)
+    assert 2.5 * fwd < train < 3.5 * fwd
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())

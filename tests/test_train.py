@@ -20,7 +20,7 @@ from wsgcn.train import lr_at, train, validate
 
 def _cfg(data_dir: Path, *extra: str):
     return load_config(Path("configs/mocap_weak.yaml"), [
-        f"data.dir={data_dir}", "train.epochs=3", "train.warmup_epochs=1", "train.max_steps_per_epoch=6",
+        f"data.dir={data_dir}", "data.stride=1", "data.unlabelled_stride=8", "train.epochs=3", "train.warmup_epochs=1", "train.max_steps_per_epoch=6",
         "train.batch_size=64", "model.hidden=32", "model.num_blocks=1", *extra])
 
 

@@ -9,8 +9,6 @@ few warm-up iterations, then as many iterations as fit in ``seconds`` of wall-cl
 from __future__ import annotations
 
 import copy
-import ctypes
-import ctypes.util
 import os
 import time
 from collections.abc import Callable
@@ -23,28 +21,8 @@ from .errors import WsgcnError
 from .losses import mse_3d
 from .models.literal import LiteralSemGCN
 from .models.semgcn import SemGCN
+from .runtime import tune_allocator
 from .skeleton import get_skeleton
-
-
-def tune_allocator() -> bool:
-    """Make glibc's malloc keep freed memory for reuse instead of returning it to the system.
-
-    By default every tensor larger than a few hundred kB is mapped fresh from the kernel and
-    unmapped when freed, so each new activation costs one page fault per 4 kB page on first
-    touch: tens of thousands of faults per batch, a large share of CPU time for this network.
-    This sets ``M_MMAP_THRESHOLD`` to 1 GiB and ``M_TRIM_THRESHOLD`` to 2 GiB for the whole
-    process (the same as the environment variables ``MALLOC_MMAP_THRESHOLD_`` and
-    ``MALLOC_TRIM_THRESHOLD_``). Returns False (and changes nothing) where the C library is
-    not glibc. Memory stays with the process until it exits, which is what a training or
-    benchmark process wants.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, (1 << 31) - 1))
 
 
 def _sync(device: torch.device) -> None:
@@ -98,6 +76,62 @@ def _infer_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.dev
     return run
 
 
+def _mm_flops(self_shape, a, b, *args, out_shape=None, **kwargs) -> int:  # in-place addmm_
+    return 2 * a[0] * a[1] * b[1]
+
+
+def _bmm_flops(self_shape, a, b, *args, out_shape=None, **kwargs) -> int:  # in-place baddbmm_
+    return 2 * a[0] * a[1] * a[2] * b[2]
+
+
+def _mv_flops(a, b, *args, out_shape=None, **kwargs) -> int:
+    return 2 * a[0] * a[1]
+
+
+def _addmv_flops(self_shape, a, b, *args, out_shape=None, **kwargs) -> int:
+    return 2 * a[0] * a[1]
+
+
+def model_flops(model: torch.nn.Module, joints: int, device: torch.device, batch: int = 64) -> tuple[float, float]:
+    """Matrix-product FLOPs per pose of ``model`` counted by PyTorch's FLOP counter, extended to
+    the in-place and matrix-vector products the fast model uses (``addmm_``, ``baddbmm_``,
+    ``mv``, ``addmv``); element-wise work is not counted. Returns (forward in eval mode, one
+    training step's forward + backward in train mode). The model's state is restored."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    aten = torch.ops.aten
+    extra = {aten.addmm_: _mm_flops, aten.baddbmm_: _bmm_flops, aten.mv: _mv_flops,
+             aten.addmv: _addmv_flops, aten.addmv_: _addmv_flops}
+
+    state = copy.deepcopy(model.state_dict())
+    was_training = model.training
+    x = torch.rand(batch, joints, 2, device=device) * 2 - 1
+    try:
+        model.eval()
+        with torch.no_grad(), FlopCounterMode(display=False, custom_mapping=extra) as fc:
+            model(x)
+        forward = fc.get_total_flops() / batch
+        model.train()
+        with FlopCounterMode(display=False, custom_mapping=extra) as fc:
+            model(x).square().mean().backward()
+        train = fc.get_total_flops() / batch
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.load_state_dict(state)
+        model.train(was_training)
+    return forward, train
+
+
+def gemm_rate(rows: int, channels: int, device: torch.device, seconds: float = 1.0) -> float:
+    """Measured FLOP/s of one (rows, C) @ (C, C) product, the shape of most of the network's
+    arithmetic: the practical matrix-product limit of this device at this size."""
+    a = torch.randn(rows, channels, device=device)
+    w = torch.randn(channels, channels, device=device)
+    out = torch.empty(rows, channels, device=device)
+    rate, _ = _throughput(lambda: torch.mm(a, w, out=out), 1, seconds, 3, device)
+    return rate * 2 * rows * channels * channels
+
+
 def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_batch: int = 256,
               infer_batch: int = 4096, seconds: float = 5.0, num_blocks: int = 4,
               nonlocal_layers: bool = True, seed: int = 0, threads: int | None = None,
@@ -114,6 +148,10 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
     settings. ``seconds`` is the timed duration of each of the four measurements; ``threads``
     sets torch's intra-op thread count for the run (default: leave it as it is);
     ``allocator`` applies :func:`tune_allocator` first (process-wide, for both models).
+    Arithmetic accounting: ``flops_per_pose_forward`` / ``flops_per_pose_train`` (matrix-product
+    FLOPs, :func:`model_flops`), ``gemm_flops_per_s`` (:func:`gemm_rate`), the poses/s that rate
+    allows (``train_limit_poses_per_s``, ``infer_limit_poses_per_s``) and the fast model's share of
+    it (``train_fraction_of_limit``, ``infer_fraction_of_limit``).
     """
     if threads is not None and threads < 1:
         raise WsgcnError(f"bench: threads must be >= 1, got {threads}")
@@ -182,6 +220,13 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
     result["train_speedup"] = result["train_poses_per_s"] / result["ref_train_poses_per_s"]
     result["infer_speedup"] = result["infer_poses_per_s"] / result["ref_infer_poses_per_s"]
     result["max_abs_diff"] = max_abs_diff
+    # How close to the arithmetic limit: FLOPs per pose against the measured matrix-product rate.
+    fwd_flops, train_flops = model_flops(fast, joints, dev)
+    rate = gemm_rate(train_batch * joints, hidden, dev, seconds=min(seconds, 1.0))
+    result.update(flops_per_pose_forward=fwd_flops, flops_per_pose_train=train_flops, gemm_flops_per_s=rate,
+                  train_limit_poses_per_s=rate / train_flops, infer_limit_poses_per_s=rate / fwd_flops)
+    result["train_fraction_of_limit"] = result["train_poses_per_s"] / result["train_limit_poses_per_s"]
+    result["infer_fraction_of_limit"] = result["infer_poses_per_s"] / result["infer_limit_poses_per_s"]
     result["max_rel_diff_train"] = max_rel_diff_train
     result.update(
         load_avg_1min=load,
@@ -214,6 +259,14 @@ def format_bench(result: dict[str, Any]) -> str:
         f"{r['train_poses_per_s_best'] / r['ref_train_poses_per_s_best']:>9.2f}x",
         f"{'  inference':<32}{r['infer_poses_per_s_best']:>12,.0f}{r['ref_infer_poses_per_s_best']:>12,.0f}"
         f"{r['infer_poses_per_s_best'] / r['ref_infer_poses_per_s_best']:>9.2f}x",
+        "",
+        f"arithmetic: {r['flops_per_pose_forward'] / 1e6:.1f} MFLOP per pose forward, "
+        f"{r['flops_per_pose_train'] / 1e6:.1f} MFLOP per training pose (matrix products, counted); "
+        f"measured matrix-product rate {r['gemm_flops_per_s'] / 1e9:.0f} GFLOP/s "
+        f"(({r['train_batch'] * r['joints']}, {r['hidden']}) @ ({r['hidden']}, {r['hidden']}))",
+        f"limit at that rate: train {r['train_limit_poses_per_s']:,.0f} poses/s "
+        f"(fast reaches {100 * r['train_fraction_of_limit']:.0f} %), inference {r['infer_limit_poses_per_s']:,.0f} "
+        f"poses/s (fast reaches {100 * r['infer_fraction_of_limit']:.0f} %)",
         "",
         f"max |fast - literal| output difference, same weights: {r['max_abs_diff']:.2e} m (eval), "
         f"{r['max_rel_diff_train']:.1e} relative (train mode)",

@@ -31,6 +31,7 @@ from .data.batches import IndexStream, PoseSet, eval_batches
 from .data.splits import RunData, load_run_data
 from .errors import WsgcnError
 from .io import ensure_dir, write_text
+from .runtime import tune_allocator
 from .skeleton import get_skeleton
 
 
@@ -197,7 +198,10 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
     data, _ = load_run_data(cfg)
     data = RunData(data.labelled.to(ctx.device), data.unlabelled.to(ctx.device), data.validation, data.subjects)
     model = build_model_from_config(cfg).to(ctx.device)
-    opt = torch.optim.Adam(model.parameters(), lr=t.lr)
+    if ctx.device.type == "cpu":
+        tune_allocator()  # keep freed activations in the process: no page faults per batch
+    # fused Adam: one kernel for all parameters (about 3x cheaper than the per-tensor loop)
+    opt = torch.optim.Adam(model.parameters(), lr=t.lr, fused=True)
     gen_l = torch.Generator().manual_seed(t.seed + 1)
     gen_u = torch.Generator().manual_seed(t.seed + 2)
     stream_l = IndexStream(len(data.labelled), t.batch_size, gen_l)
@@ -236,9 +240,11 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         net.train()
         sums = {"loss": 0.0, "loss_sup": 0.0, "loss_rep": 0.0, "loss_bone": 0.0}
         e0 = time.perf_counter()
+        data_s = 0.0  # time spent drawing indices and gathering batches (the data pipeline)
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{t.epochs} [{phase}]", disable=not progress,
                    leave=False, dynamic_ncols=True)
         for _ in bar:
+            d0 = time.perf_counter()
             lr = lr_at(cfg, st.step)
             for g in opt.param_groups:
                 g["lr"] = lr
@@ -247,9 +253,12 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
             if use_unl:
                 iu = ctx.shard(stream_u.next())
                 x_u = data.unlabelled.inputs[iu]
-                pred = net(torch.cat([x_l, x_u]))
+                x_lu = torch.cat([x_l, x_u])
+                data_s += time.perf_counter() - d0
+                pred = net(x_lu)
                 pred_l, pred_u = pred[: len(il)], pred[len(il):]
             else:
+                data_s += time.perf_counter() - d0
                 pred_l = net(x_l)
             loss_sup = losses.mse_3d(pred_l, y_l)
             loss = loss_sup
@@ -279,6 +288,7 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         row: dict[str, Any] = {"epoch": st.epoch, "step": st.step, "phase": phase, "lr": lr_at(cfg, st.step)}
         row.update({k: v / steps for k, v in sums.items()})
         row["train_s"] = round(time.perf_counter() - e0, 3)
+        row["data_s"] = round(data_s, 3)
         is_best = False
         if not ctx.is_main:  # rank 0 validates, logs and writes; the others wait for it
             ctx.barrier()
