@@ -394,6 +394,22 @@ def test_npz_members_that_are_not_arrays(tmp_path: Path) -> None:
         load_npz(tmp_path / "header.npz")
 
 
+def test_zip_bomb_is_refused_before_it_inflates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """64 MiB of zeros compress to ~65 kB; with the limit lowered to 16 MiB the archive is
+    refused from its declared sizes, by load_npz and by ``wsgcn lift`` (one line, status 2)."""
+    bomb = tmp_path / "bomb.npz"
+    np.savez_compressed(bomb, keypoints=np.zeros((1 << 24,), np.float32))
+    assert bomb.stat().st_size < 1 << 20
+    assert load_npz(bomb)["keypoints"].shape == (1 << 24,)  # accepted under the default limit
+    with pytest.raises(WsgcnError, match="64 MiB once uncompressed, more than the 16 MiB"):
+        load_npz(bomb, max_bytes=16 << 20)
+    monkeypatch.setattr("wsgcn.io.NPZ_MAX_BYTES", 16 << 20)
+    ckpt = tiny_checkpoint(tmp_path / "m.safetensors")
+    rc, _, err = run_cli("lift", bomb, "--checkpoint", ckpt, "--out", tmp_path / "o.npz", "--quiet")
+    assert_user_error(rc, err, "bomb.npz", "once uncompressed")
+    assert not (tmp_path / "o.npz").exists()
+
+
 def test_checkpoint_that_asks_for_a_huge_network_is_refused_without_building_it(tmp_path: Path) -> None:
     """The shapes are compared on PyTorch's meta device first: a checkpoint whose config asks for
     64 blocks of 4096 channels (~17 GB of weights) is refused in well under a second."""
@@ -612,3 +628,17 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(mocap
     rows_a = [json.loads(x) for x in (tmp_path / "ref/metrics.jsonl").read_text().splitlines()]
     rows_b = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert len(rows_b) == 4 and _no_timing(rows_a) == _no_timing(rows_b)
+
+
+@pytest.mark.parametrize("argv, prog, fragment", [
+    (["frobnicate"], "wsgcn", "invalid choice: 'frobnicate'"),
+    (["bench", "--threads", "two"], "wsgcn bench", "invalid int value: 'two'"),
+    (["train", "configs/mocap_weak.yaml", "--sett", "x=1"], "wsgcn", "unrecognized arguments: --sett"),
+    (["data"], "wsgcn data", "required: DATA_COMMAND"),
+])
+def test_usage_errors_are_one_line_with_status_2(argv: list[str], prog: str, fragment: str) -> None:
+    rc, out, err = run_cli(*argv)
+    lines = err.splitlines()
+    assert rc == 2 and out == "", (rc, out, err)
+    assert len(lines) == 1 and lines[0].startswith(f"{prog}: error: ") and fragment in lines[0], err
+    assert lines[0].endswith(f"(see `{prog} --help`)")

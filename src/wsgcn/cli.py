@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import WsgcnError
 
@@ -83,8 +84,16 @@ def _cmd_bench(a: argparse.Namespace) -> None:
         print(f"wrote {a.json}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (``wsgcn train: error: ...``) and exit 2;
+    the subcommand parsers are of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="wsgcn", description="2D-to-3D human pose lifting with WS-GCN.")
+    p = _Parser(prog="wsgcn", description="2D-to-3D human pose lifting with WS-GCN.")
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"wsgcn {__version__}")

@@ -10,6 +10,7 @@ import contextlib
 import io as _stdio
 import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -111,12 +112,20 @@ def read_json(path: str | os.PathLike) -> Any:
         raise WsgcnError(f"{path}: invalid JSON (nested too deeply)") from None
 
 
-def load_npz(path: str | os.PathLike, allow_pickle: bool = False) -> dict[str, np.ndarray]:
+NPZ_MAX_BYTES = 8 << 30  # largest total uncompressed size load_npz accepts (8 GiB)
+
+
+def load_npz(path: str | os.PathLike, allow_pickle: bool = False,
+             max_bytes: int | None = None) -> dict[str, np.ndarray]:
     """Read every array of an npz file into a dict.
 
     ``allow_pickle`` must stay ``False`` for anything a user passes at inference time;
     it is ``True`` only for the known dataset files in a data folder the user names
-    (their format stores a pickled dict).
+    (their format stores a pickled dict). An archive whose members declare more than
+    ``max_bytes`` (default :data:`NPZ_MAX_BYTES`) uncompressed (a "zip bomb": kilobytes that
+    inflate to gigabytes) is refused
+    before anything is inflated; Python's zip reader never inflates a member past its
+    declared size.
     """
     path = Path(path)
     if not path.is_file():
@@ -124,6 +133,15 @@ def load_npz(path: str | os.PathLike, allow_pickle: bool = False) -> dict[str, n
     # np.load would unpickle a non-zip file when allow_pickle is set: only zips go further.
     if not zipfile.is_zipfile(path):
         raise WsgcnError(f"{path}: not a valid npz file (not a zip archive)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            declared = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise WsgcnError(f"{path}: not a valid npz file ({_first_line(e)})") from None
+    max_bytes = NPZ_MAX_BYTES if max_bytes is None else max_bytes
+    if declared > max_bytes:
+        raise WsgcnError(f"{path}: its arrays would take {declared / 2**20:,.0f} MiB once uncompressed, "
+                         f"more than the {max_bytes / 2**20:,.0f} MiB this reader accepts")
     try:
         with np.load(path, allow_pickle=allow_pickle) as z:
             out = {k: z[k] for k in z.files}
@@ -145,3 +163,8 @@ def _first_line(e: BaseException) -> str:
     """An exception's message on one line, at most 200 characters."""
     text = " ".join(str(e).split())
     return (text[:197] + "...") if len(text) > 200 else text
+
+
+def natural_key(s: str) -> list[Any]:
+    """Sort key that orders embedded numbers numerically: S1, S5, S9, S11; frame2 < frame10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]

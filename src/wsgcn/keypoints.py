@@ -27,7 +27,6 @@ import csv
 import io
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -35,7 +34,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import WsgcnError
-from .io import load_npz, read_json
+from .io import load_npz, natural_key, read_json
 from .skeleton import H36M17
 
 # ----------------------------------------------------------------------------- joint formats
@@ -255,10 +254,6 @@ def read_keypoints(path: str | os.PathLike, fmt: str = "auto", joints: str = "au
 
 # ----------------------------------------------------------------------------- helpers
 
-def _natural_key(s: str) -> list[Any]:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
-
-
 def _numbers(where: str, value: Any, n: int | None, what: str) -> np.ndarray:
     """A flat list of numbers (None -> NaN) as float64, of length ``n`` when given."""
     if not isinstance(value, list):
@@ -300,7 +295,7 @@ def _assemble(path: Path, fmt: str, layout: str, frames: list[tuple[str, list[_D
         raise WsgcnError(f"{path}: no people detected in any of its {len(frames)} frame(s)")
     tracked = all(d.track is not None for d in dets)
     if tracked:
-        tracks = sorted({d.track for d in dets}, key=_natural_key)  # type: ignore[arg-type]
+        tracks = sorted({d.track for d in dets}, key=natural_key)  # type: ignore[arg-type]
         slot = {t: i for i, t in enumerate(tracks)}
     else:
         tracks = [str(i) for i in range(max(len(ds) for _, ds in frames))]
@@ -402,7 +397,7 @@ def _coco_results(path: Path, data: list) -> Keypoints2D:
         frames.setdefault(img, []).append(_Det(_track_id(e.get("track_id")), kp, sc))
     if not frames:
         raise WsgcnError(f"{path}: no person entries (category_id 1): 0 people")
-    ids = sorted(frames, key=lambda v: (0, v, "") if isinstance(v, int) else (1, 0, _natural_key(v)))  # type: ignore[arg-type,return-value]
+    ids = sorted(frames, key=lambda v: (0, v, "") if isinstance(v, int) else (1, 0, natural_key(v)))  # type: ignore[arg-type,return-value]
     notes = [f"ignored {skipped} entries of other categories"] if skipped else []
     return _assemble(path, "coco", "COCO results", [(str(k), frames[k]) for k in ids], notes=notes)
 
@@ -527,7 +522,7 @@ def _openpose_people(path: Path, data: Any) -> list[_Det]:
 
 def _read_folder(path: Path, fmt: str) -> Keypoints2D:
     files = sorted((f for f in path.iterdir() if f.suffix.lower() == ".json" and f.is_file()),
-                   key=lambda f: _natural_key(f.name))
+                   key=lambda f: natural_key(f.name))
     if not files:
         raise WsgcnError(f"{path}: folder without .json files")
     frames: list[tuple[str, list[_Det]]] = []

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from ..camera import Camera, CameraRig, h36m_cameras, load_cameras
 from ..errors import WsgcnError
-from ..io import load_npz, write_npz
+from ..io import load_npz, natural_key, write_npz
 from ..skeleton import H36M17, H36M32_TO_17
 
 H36M_SUBJECTS: dict[str, list[str]] = {
@@ -65,13 +65,8 @@ _TAR_SUFFIXES = (".tgz", ".tar.gz", ".tar")
 
 # ----------------------------------------------------------------------------- small helpers
 
-def _natural_key(s: str) -> list[Any]:
-    """Sort key putting S1, S5, S9, S11 in numeric order."""
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
-
-
 def _natural_sorted(items: Iterable[str]) -> list[str]:
-    return sorted(items, key=_natural_key)
+    return sorted(items, key=natural_key)
 
 
 def _check_name(kind: str, value: str) -> None:
@@ -502,7 +497,7 @@ def prepare_h36m(archive: Path, out_dir: Path, progress: bool = True) -> dict[st
             notes.append(f"{s}: no published cameras for this subject, skipped")
         if not todo:
             raise WsgcnError(f"{archive}: no CDF files of a subject with cameras ({_natural_sorted(rig)})")
-        keys = sorted(todo, key=lambda k: (_natural_key(k[0]), k[1]))
+        keys = sorted(todo, key=lambda k: (natural_key(k[0]), k[1]))
         for s, a in tqdm(keys, desc="Human3.6M CDF", unit="file", disable=not progress):
             world = _read_pose_cdf(todo[s, a].path, todo[s, a].label)
             joints = world[:, list(H36M32_TO_17)].astype(np.float64)
