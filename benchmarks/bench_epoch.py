@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=ROOT / "configs" / "mocap_full.yaml")
     args = ap.parse_args(argv)
     try:
+        if min(args.sizes) < 1:
+            raise WsgcnError(f"--sizes must be positive numbers of poses, got {args.sizes}")
         if not (args.data / "data_3d_mocap.npz").is_file():
             raise WsgcnError(f"{args.data}: no real-motion benchmark here; run `wsgcn data build-mocap --out {args.data}`")
         rows = []
