@@ -244,9 +244,31 @@ def test_bench_smoke():
         assert key in r
     assert r["threads"] == 1 and r["device"] == "cpu" and r["max_abs_diff"] < 1e-4
     assert r["train_poses_per_s"] > 0 and r["infer_poses_per_s_best"] >= r["infer_poses_per_s"] * 0.999
-    assert "literal" in format_bench(r)
+    assert r["gemm_flops_per_s_cold"] > 0 and r["train_limit_poses_per_s_cold"] > 0
+    text = format_bench(r)
+    assert "literal" in text and "out of cache (64 MB working set" in text
     with pytest.raises(WsgcnError):
         run_bench(device="cuda:7" if not torch.cuda.is_available() else "nonsense", seconds=0.01)
+
+
+def test_cold_gemm_rate_cycles_through_the_working_set(monkeypatch: pytest.MonkeyPatch):
+    """With a working set, every product gets operands other than the previous one's: 2 MB of
+    (64, 16) float32 input/output pairs is 256 pairs, all of them used."""
+    from wsgcn import bench
+
+    outs: set[int] = set()
+    real_mm = torch.mm
+
+    def spy(a, b, out=None):
+        outs.add(out.data_ptr())
+        return real_mm(a, b, out=out)
+
+    monkeypatch.setattr(torch, "mm", spy)
+    assert bench.gemm_rate(64, 16, torch.device("cpu"), seconds=0.05, working_set_mb=2) > 0
+    assert len(outs) == 256
+    outs.clear()
+    bench.gemm_rate(64, 16, torch.device("cpu"), seconds=0.01)
+    assert len(outs) == 1
 
 
 def test_model_flops_match_a_count_by_hand():

@@ -9,6 +9,7 @@ few warm-up iterations, then as many iterations as fit in ``seconds`` of wall-cl
 from __future__ import annotations
 
 import copy
+import math
 import os
 import time
 from collections.abc import Callable
@@ -65,9 +66,10 @@ def _train_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.dev
     return step
 
 
-def _infer_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.device,
+def _infer_fn(model: Callable[[torch.Tensor], torch.Tensor], batch: int, joints: int, device: torch.device,
               gen: torch.Generator) -> Callable[[], None]:
-    model.eval()
+    if isinstance(model, torch.nn.Module):
+        model.eval()
     x = (torch.rand(batch, joints, 2, generator=gen) * 2 - 1).to(device)
 
     def run() -> None:
@@ -122,20 +124,38 @@ def model_flops(model: torch.nn.Module, joints: int, device: torch.device, batch
     return forward, train
 
 
-def gemm_rate(rows: int, channels: int, device: torch.device, seconds: float = 1.0) -> float:
+def gemm_rate(rows: int, channels: int, device: torch.device, seconds: float = 1.0,
+              working_set_mb: float = 0.0) -> float:
     """Measured FLOP/s of one (rows, C) @ (C, C) product, the shape of most of the network's
-    arithmetic: the practical matrix-product limit of this device at this size."""
-    a = torch.randn(rows, channels, device=device)
+    arithmetic: the practical matrix-product limit of this device at this size.
+
+    ``working_set_mb`` = 0: the same operands every time, so they stay in cache (the best case).
+    Otherwise the product cycles through enough input/output pairs to fill that many MB, so
+    every call finds its operands out of the caches, as a training step does (its forward keeps
+    every activation for the backward: ~100 MB at batch 256)."""
+    pairs = 1
+    if working_set_mb > 0:
+        pairs = max(1, math.ceil(working_set_mb * 2**20 / (2 * rows * channels * 4)))
+    a = [torch.randn(rows, channels, device=device) for _ in range(pairs)]
+    out = [torch.empty(rows, channels, device=device) for _ in range(pairs)]
     w = torch.randn(channels, channels, device=device)
-    out = torch.empty(rows, channels, device=device)
-    rate, _ = _throughput(lambda: torch.mm(a, w, out=out), 1, seconds, 3, device)
+    turn = [0]
+
+    def product() -> None:
+        k = turn[0] % pairs
+        turn[0] += 1
+        torch.mm(a[k], w, out=out[k])
+    rate, _ = _throughput(product, 1, seconds, 3, device)
     return rate * 2 * rows * channels * channels
+
+
+COLD_WORKING_SET_MB = 64.0
 
 
 def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_batch: int = 256,
               infer_batch: int = 4096, seconds: float = 5.0, num_blocks: int = 4,
               nonlocal_layers: bool = True, seed: int = 0, threads: int | None = None,
-              allocator: bool = True, progress: bool = True) -> dict[str, Any]:
+              allocator: bool = True, progress: bool = True, compile: bool = False) -> dict[str, Any]:
     """Measure training and inference throughput [poses/s] of the fast and the literal model.
 
     Returns a JSON-ready dict: ``train_poses_per_s``, ``infer_poses_per_s`` (fast),
@@ -148,10 +168,16 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
     settings. ``seconds`` is the timed duration of each of the four measurements; ``threads``
     sets torch's intra-op thread count for the run (default: leave it as it is);
     ``allocator`` applies :func:`tune_allocator` first (process-wide, for both models).
+    ``compile`` adds a fifth measurement: inference of the fast model through
+    :class:`wsgcn.models.compiled.CompiledInference` (``torch.compile`` with frozen weights),
+    ``compiled_infer_poses_per_s`` (+ ``_best``), ``compiled_infer_speedup`` (over the literal
+    model), ``compile_s`` and ``compiled_max_abs_diff`` (against the literal model, eval mode).
     Arithmetic accounting: ``flops_per_pose_forward`` / ``flops_per_pose_train`` (matrix-product
-    FLOPs, :func:`model_flops`), ``gemm_flops_per_s`` (:func:`gemm_rate`), the poses/s that rate
-    allows (``train_limit_poses_per_s``, ``infer_limit_poses_per_s``) and the fast model's share of
-    it (``train_fraction_of_limit``, ``infer_fraction_of_limit``).
+    FLOPs, :func:`model_flops`), ``gemm_flops_per_s`` (:func:`gemm_rate`, operands in cache), the
+    poses/s that rate allows (``train_limit_poses_per_s``, ``infer_limit_poses_per_s``) and the
+    fast model's share of it (``train_fraction_of_limit``, ``infer_fraction_of_limit``);
+    ``gemm_flops_per_s_cold`` and ``train_limit_poses_per_s_cold``: the same with the operands out
+    of cache (``cold_working_set_mb``), the realistic limit for training.
     """
     if threads is not None and threads < 1:
         raise WsgcnError(f"bench: threads must be >= 1, got {threads}")
@@ -161,7 +187,7 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
         torch.set_num_threads(threads)
     try:
         result = _run(device, joints, hidden, train_batch, infer_batch, seconds, num_blocks,
-                      nonlocal_layers, seed, progress)
+                      nonlocal_layers, seed, progress, compile)
         result["allocator_tuned"] = tuned
         return result
     finally:
@@ -169,7 +195,8 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
 
 
 def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: int, seconds: float,
-         num_blocks: int, nonlocal_layers: bool, seed: int, progress: bool) -> dict[str, Any]:
+         num_blocks: int, nonlocal_layers: bool, seed: int, progress: bool,
+         compile: bool = False) -> dict[str, Any]:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise WsgcnError(f"bench: device {device!r} requested but CUDA is not available")
     try:
@@ -214,26 +241,44 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
         ("ref_infer_poses_per_s", _infer_fn, ref, infer_batch, 1),
     ]
     result: dict[str, Any] = {}
+    if compile:
+        from .models.compiled import CompiledInference
+
+        compiled = CompiledInference(fast, joints, device=dev)
+        with torch.no_grad():
+            ref.eval()
+            result["compiled_max_abs_diff"] = float((compiled(x) - ref(x)).abs().max())
+        result["compile_s"] = compiled.compile_s
+        jobs.append(("compiled_infer_poses_per_s", _infer_fn, compiled, infer_batch, 1))
     for key, make, model, batch, warmup in tqdm(jobs, desc="bench", disable=not progress, leave=False):
         result[key], result[key.replace("_per_s", "_per_s_best")] = _throughput(
             make(model, batch, joints, dev, gen), batch, seconds, warmup, dev)
     result["train_speedup"] = result["train_poses_per_s"] / result["ref_train_poses_per_s"]
     result["infer_speedup"] = result["infer_poses_per_s"] / result["ref_infer_poses_per_s"]
+    if compile:
+        result["compiled_infer_speedup"] = result["compiled_infer_poses_per_s"] / result["ref_infer_poses_per_s"]
     result["max_abs_diff"] = max_abs_diff
     # How close to the arithmetic limit: FLOPs per pose against the measured matrix-product rate.
     fwd_flops, train_flops = model_flops(fast, joints, dev)
     rate = gemm_rate(train_batch * joints, hidden, dev, seconds=min(seconds, 1.0))
+    cold = gemm_rate(train_batch * joints, hidden, dev, seconds=min(seconds, 1.0),
+                     working_set_mb=COLD_WORKING_SET_MB)
     result.update(flops_per_pose_forward=fwd_flops, flops_per_pose_train=train_flops, gemm_flops_per_s=rate,
-                  train_limit_poses_per_s=rate / train_flops, infer_limit_poses_per_s=rate / fwd_flops)
+                  train_limit_poses_per_s=rate / train_flops, infer_limit_poses_per_s=rate / fwd_flops,
+                  gemm_flops_per_s_cold=cold, train_limit_poses_per_s_cold=cold / train_flops,
+                  cold_working_set_mb=COLD_WORKING_SET_MB)
     result["train_fraction_of_limit"] = result["train_poses_per_s"] / result["train_limit_poses_per_s"]
     result["infer_fraction_of_limit"] = result["infer_poses_per_s"] / result["infer_limit_poses_per_s"]
+    if compile:
+        result["compiled_infer_fraction_of_limit"] = (result["compiled_infer_poses_per_s"]
+                                                      / result["infer_limit_poses_per_s"])
     result["max_rel_diff_train"] = max_rel_diff_train
     result.update(
         load_avg_1min=load,
         device=str(dev) if dev.type != "cuda" else f"{dev} ({torch.cuda.get_device_name(dev)})",
         torch_version=torch.__version__, threads=torch.get_num_threads(), joints=joints,
         hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers,
-        train_batch=train_batch, infer_batch=infer_batch, seconds=seconds,
+        train_batch=train_batch, infer_batch=infer_batch, seconds=seconds, compiled=compile,
         params=sum(p.numel() for p in fast.parameters()),
     )
     return result
@@ -254,11 +299,23 @@ def format_bench(result: dict[str, Any]) -> str:
         f"{r['ref_train_poses_per_s']:>12,.0f}{r['train_speedup']:>9.2f}x",
         f"{'inference (batch %d, eval)' % r['infer_batch']:<32}{r['infer_poses_per_s']:>12,.0f}"
         f"{r['ref_infer_poses_per_s']:>12,.0f}{r['infer_speedup']:>9.2f}x",
+    ]
+    if r.get("compiled"):
+        lines.append(f"{'inference, torch.compile':<32}{r['compiled_infer_poses_per_s']:>12,.0f}"
+                     f"{r['ref_infer_poses_per_s']:>12,.0f}{r['compiled_infer_speedup']:>9.2f}x"
+                     f"   (compiled in {r['compile_s']:.0f} s)")
+    lines += [
         f"{'fastest single iteration:':<32}",
         f"{'  train':<32}{r['train_poses_per_s_best']:>12,.0f}{r['ref_train_poses_per_s_best']:>12,.0f}"
         f"{r['train_poses_per_s_best'] / r['ref_train_poses_per_s_best']:>9.2f}x",
         f"{'  inference':<32}{r['infer_poses_per_s_best']:>12,.0f}{r['ref_infer_poses_per_s_best']:>12,.0f}"
         f"{r['infer_poses_per_s_best'] / r['ref_infer_poses_per_s_best']:>9.2f}x",
+    ]
+    if r.get("compiled"):
+        lines.append(f"{'  inference, torch.compile':<32}{r['compiled_infer_poses_per_s_best']:>12,.0f}"
+                     f"{r['ref_infer_poses_per_s_best']:>12,.0f}"
+                     f"{r['compiled_infer_poses_per_s_best'] / r['ref_infer_poses_per_s_best']:>9.2f}x")
+    lines += [
         "",
         f"arithmetic: {r['flops_per_pose_forward'] / 1e6:.1f} MFLOP per pose forward, "
         f"{r['flops_per_pose_train'] / 1e6:.1f} MFLOP per training pose (matrix products, counted); "
@@ -266,9 +323,14 @@ def format_bench(result: dict[str, Any]) -> str:
         f"(({r['train_batch'] * r['joints']}, {r['hidden']}) @ ({r['hidden']}, {r['hidden']}))",
         f"limit at that rate: train {r['train_limit_poses_per_s']:,.0f} poses/s "
         f"(fast reaches {100 * r['train_fraction_of_limit']:.0f} %), inference {r['infer_limit_poses_per_s']:,.0f} "
-        f"poses/s (fast reaches {100 * r['infer_fraction_of_limit']:.0f} %)",
+        f"poses/s (fast reaches {100 * r['infer_fraction_of_limit']:.0f} %"
+        + (f", compiled {100 * r['compiled_infer_fraction_of_limit']:.0f} %" if r.get("compiled") else "") + ")",
+        f"with the operands out of cache ({r['cold_working_set_mb']:.0f} MB working set, as in a training step): "
+        f"{r['gemm_flops_per_s_cold'] / 1e9:.0f} GFLOP/s, train limit {r['train_limit_poses_per_s_cold']:,.0f} poses/s "
+        f"(fast reaches {100 * r['train_poses_per_s'] / r['train_limit_poses_per_s_cold']:.0f} %)",
         "",
         f"max |fast - literal| output difference, same weights: {r['max_abs_diff']:.2e} m (eval), "
-        f"{r['max_rel_diff_train']:.1e} relative (train mode)",
+        f"{r['max_rel_diff_train']:.1e} relative (train mode)"
+        + (f"; compiled: {r['compiled_max_abs_diff']:.2e} m" if r.get("compiled") else ""),
     ]
     return "\n".join(lines)

@@ -77,7 +77,7 @@ def _cmd_bench(a: argparse.Namespace) -> None:
     from .io import write_json
 
     result = run_bench(device=a.device, joints=a.joints, hidden=a.hidden, seconds=a.seconds,
-                       threads=a.threads or None)
+                       threads=a.threads or None, compile=a.compile)
     print(format_bench(result))
     if a.json:
         write_json(a.json, result)
@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--hidden", type=int, default=128)
     bn.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
     bn.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
+    bn.add_argument("--compile", action="store_true",
+                    help="also measure inference through torch.compile with frozen weights (needs a C++ compiler)")
     bn.set_defaults(func=_cmd_bench)
 
     from .lift_cli import add_lift_parsers

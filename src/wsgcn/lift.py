@@ -73,7 +73,7 @@ class Lifter:
     """
 
     def __init__(self, model: Any, skeleton: Skeleton, meta: dict[str, Any] | None = None,
-                 checkpoint: str = "", device: str = "cpu") -> None:
+                 checkpoint: str = "", device: str = "cpu", compile: bool = False) -> None:
         import torch
 
         self.model = model.to(device).eval()
@@ -81,17 +81,24 @@ class Lifter:
         self.meta = meta or {}
         self.checkpoint = checkpoint
         self.device = torch.device(device)
+        self.compiled = None
+        if compile:  # frozen weights; pays off for large inputs only (docs/PERFORMANCE.md)
+            from .models.compiled import CompiledInference
+
+            self.compiled = CompiledInference(self.model, skeleton.num_joints, device=self.device)
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> "Lifter":
-        """Load a checkpoint file or run folder (``None``: the bundled default weights)."""
+    def from_checkpoint(cls, path: str | os.PathLike | None = None, device: str = "cpu",
+                        compile: bool = False) -> "Lifter":
+        """Load a checkpoint file or run folder (``None``: the bundled default weights);
+        ``compile``: run the network through :class:`wsgcn.models.compiled.CompiledInference`."""
         from .checkpoint import load_model, resolve_checkpoint
 
         p = resolve_checkpoint(resolve_lift_checkpoint(path))
         model, meta = load_model(p)
         joints = int(meta.get("config", {}).get("data", {}).get("joints", getattr(model, "num_joints", 17)))
         try:
-            return cls(model, get_skeleton(joints), meta, str(p), device)
+            return cls(model, get_skeleton(joints), meta, str(p), device, compile)
         except (RuntimeError, AssertionError, ValueError) as e:  # an unknown or unavailable device
             raise WsgcnError(f"cannot use --device {device!r}: {(str(e) or type(e).__name__).splitlines()[0]}") from None
 
@@ -119,9 +126,10 @@ class Lifter:
             raise WsgcnError(f"expected normalised 2D keypoints of shape (N, {self.num_joints}, 2), got {x.shape}")
         out = np.zeros((len(x), self.num_joints, 3), dtype=np.float32)
         starts = range(0, len(x), batch_size)
+        net = self.compiled if self.compiled is not None else self.model
         with torch.inference_mode():
             for s in tqdm(starts, desc="lifting", unit="batch", disable=not progress or len(starts) < 4, leave=False):
-                p = self.model(torch.from_numpy(x[s:s + batch_size]).to(self.device))
+                p = net(torch.from_numpy(x[s:s + batch_size]).to(self.device))
                 out[s:s + batch_size] = (p - p[:, :1]).float().cpu().numpy()
         return out
 
@@ -238,7 +246,7 @@ def lift_file(input_path: str | os.PathLike, out: str | os.PathLike, checkpoint:
               fmt: str = "auto", joints: str = "auto", width: int | None = None, height: int | None = None,
               min_score: float = 0.3, max_gap: int = 10, focal: float | None = None, intrinsics: str | None = None,
               cameras: str | os.PathLike | None = None, camera: str | None = None, device: str = "cpu",
-              progress: bool = True) -> dict[str, Any]:
+              progress: bool = True, compile: bool = False) -> dict[str, Any]:
     """Read a detector file, lift every person to 3D and write ``out`` (.npz + .json, or .json).
 
     Everything is read and computed before anything is written; both files are written atomically.
@@ -254,7 +262,7 @@ def lift_file(input_path: str | os.PathLike, out: str | os.PathLike, checkpoint:
         raise WsgcnError(f"{data.path}: the image size is not in this file; give --width and --height (pixels)")
     tracks = prepare_tracks(data, min_score, max_gap)
     check_in_image(data, size)
-    lifter = Lifter.from_checkpoint(checkpoint, device=device)
+    lifter = Lifter.from_checkpoint(checkpoint, device=device, compile=compile)
 
     keep = [p for p in range(data.num_people) if tracks.present[p].any()]
     P, T, J = len(keep), data.num_frames, lifter.num_joints
