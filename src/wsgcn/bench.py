@@ -169,7 +169,7 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
     sets torch's intra-op thread count for the run (default: leave it as it is);
     ``allocator`` applies :func:`tune_allocator` first (process-wide, for both models).
     ``compile`` adds a fifth measurement: inference of the fast model through
-    :class:`wsgcn.models.compiled.CompiledInference` (``torch.compile`` with frozen weights),
+    :class:`wsgcn.models.compiled.CompiledInference` (``torch.compile`` of the eval-mode forward),
     ``compiled_infer_poses_per_s`` (+ ``_best``), ``compiled_infer_speedup`` (over the literal
     model), ``compile_s`` and ``compiled_max_abs_diff`` (against the literal model, eval mode).
     Arithmetic accounting: ``flops_per_pose_forward`` / ``flops_per_pose_train`` (matrix-product

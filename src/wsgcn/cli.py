@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
     bn.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
     bn.add_argument("--compile", action="store_true",
-                    help="also measure inference through torch.compile with frozen weights (needs a C++ compiler)")
+                    help="also measure inference through torch.compile (needs a C++ compiler)")
     bn.set_defaults(func=_cmd_bench)
 
     from .lift_cli import add_lift_parsers

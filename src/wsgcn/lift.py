@@ -82,7 +82,7 @@ class Lifter:
         self.checkpoint = checkpoint
         self.device = torch.device(device)
         self.compiled = None
-        if compile:  # frozen weights; pays off for large inputs only (docs/PERFORMANCE.md)
+        if compile:  # pays off for large inputs only (docs/PERFORMANCE.md)
             from .models.compiled import CompiledInference
 
             self.compiled = CompiledInference(self.model, skeleton.num_joints, device=self.device)

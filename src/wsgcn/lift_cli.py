@@ -81,8 +81,8 @@ def add_lift_parsers(sub: Any) -> None:
     cam.add_argument("--camera", help="SUBJECT:INDEX of the camera in --cameras (needed if it holds several)")
     lp.add_argument("--device", default="cpu", help="torch device (default: cpu)")
     lp.add_argument("--compile", action="store_true",
-                    help="run the network through torch.compile: ~25%% faster inference after 5-11 s of "
-                         "compiling (needs a C++ compiler); pays off from about half a million person-frames")
+                    help="run the network through torch.compile: ~30%% faster inference after 3-11 s of "
+                         "compiling (needs a C++ compiler); pays off from about 0.1-0.3 million person-frames")
     lp.add_argument("--quiet", action="store_true", help="no progress bars")
     lp.set_defaults(func=_cmd_lift)
 

@@ -1,14 +1,12 @@
-"""Compiled inference: a trained network through ``torch.compile`` with frozen weights.
+"""Compiled inference: a trained network's eval-mode forward through ``torch.compile``.
 
-``torch.compile`` (TorchInductor) with ``freezing`` treats the weights as constants: it folds
-the BatchNorm statistics and the adjacency softmax once, packs the weight matrices for the
-CPU's matrix-product kernels and fuses the element-wise work (bias, scale, ReLU, residual
-additions, the non-local block's scores) into generated C++ loops. Outputs equal eager mode to
-float32 rounding (~1e-6 m). It pays only for large inputs: compiling takes seconds to tens of
-seconds and needs a C++ compiler; see docs/PERFORMANCE.md for the figures.
-
-Because the weights are frozen into the compiled code, a :class:`CompiledInference` must be
-built again after the model's weights change.
+``torch.compile`` (TorchDynamo + TorchInductor) traces the eval-mode forward once for a fixed
+chunk of poses and generates C++ loops that fuse its element-wise work (bias, scale, ReLU,
+residual additions, the non-local block's scores, the BatchNorm folding) around the library's
+matrix products. Outputs equal eager mode to float32 rounding. The weights stay inputs of the
+compiled code (read at every call), so a compiled network follows later changes of its
+weights. It pays only for large inputs: compiling takes seconds and needs a C++ compiler; see
+docs/PERFORMANCE.md for the figures.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ class CompiledInference:
             raise WsgcnError(f"compiled inference: chunk {chunk} exceeds the model's infer_chunk {model.infer_chunk}")
         self.model = model.eval()
         self.joints, self.chunk, self.device = joints, chunk, torch.device(device)
-        self._fn = torch.compile(self.model, options={"freezing": True}, dynamic=False)
+        self._fn = torch.compile(self.model, dynamic=False)
         start = time.perf_counter()
         try:
             with torch.no_grad(), warnings.catch_warnings():
