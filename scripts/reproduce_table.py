@@ -1,236 +1,937 @@
 #!/usr/bin/env python
-"""Reproduce the paper's table on the real-motion benchmark and write docs/RESULTS.md.
+"""Reproduce the paper's table on the real-motion benchmark in parts; rebuild docs/RESULTS.md.
 
-Rows: the four WS-GCN settings (full; weak without bone loss; weak; weak without warm-up),
-the weak ones with `root: gt` (the paper's) and `root: solve` (reads no 3D of an unlabelled
-subject), plus SemGCN without non-local layers and the Martinez et al. baseline (both fully
-supervised), each on the `gt` and `noisy` 2D sources, over several seeds (mean ± std).
-Checkpoints are selected on the validation split; the test split is only evaluated.
-Before the table, the bone-length weight of the rows that use the bone penalty is chosen on the
-validation split (``--bone-weights``: one `mocap_weak` run per weight, seed 0, first source,
-`root: solve`; the test split is not evaluated for these runs).
+The table is trained over several sessions; docs/RESULTS.md is rebuilt from the run summaries
+committed under docs/results/.
 
-    python scripts/reproduce_table.py [--seeds 0 1 2] [--jobs 2] [--data data] [--out runs/table]
+Rows (``--rows`` keys): ``full``; ``weak_nobone`` (weak, warm-up, no bone); ``weak`` (WS-GCN:
+weak, warm-up, bone); ``weak_nowarmup`` (weak, bone, no warm-up) -- the weak ones with
+``root: gt`` (the paper's) and ``root: solve`` (reads no 3D of an unlabelled subject,
+``--roots``) -- plus ``semgcn_nonl`` (SemGCN without non-local layers) and ``martinez`` (the
+Martinez et al. baseline), both fully supervised; each on the ``gt`` and ``noisy`` 2D sources
+(``--sources``), over several seeds (``--seeds``; mean ± std).
+
+Every table run trains with ``train.oracle_test=true``: the checkpoint is still selected on the
+validation split (the honest figures), and the test split is also evaluated after every epoch for
+the *oracle* figure (best epoch on test, frame-wise: what the original WS-GCN code reports; never
+used for selection). After training and ``wsgcn evaluate``, a small JSON summary is written to
+``docs/results/runs/<source>/<row>[_<root>]_seed<k>.json`` (commit it). A summary holds the
+fingerprints of the training code (source of the training-path modules with comments and
+docstrings removed), of the resolved config (without train.threads, train.device, data.dir) and of
+the data files; a run whose summary matches all three is not trained again. Run folders go to
+``--out`` (not committed); an interrupted run resumes there (a run folder started under other
+fingerprints is moved to ``<out>/_stale/`` and the run starts again).
+
+Before the table, the bone-length weight of the rows with the bone penalty is chosen on the
+validation split (``--bone-weights``: one `mocap_weak` run per weight, seed 0, 2D source
+``--tune-source``, `root: solve`; the test split is never read). These runs leave summaries under
+``docs/results/tuning/bone_<w>.json`` too; ``--bone-weights`` with no values keeps the configs'
+value. The bone rows wait until the whole sweep is done.
+
+docs/RESULTS.md (and docs/img/results_curves.png) is rebuilt from *all* valid summaries on disk
+after every finished run, whichever part of the table this invocation trains.
+
+    python scripts/reproduce_table.py --dry-run                      # what would train, what is reused
+    python scripts/reproduce_table.py --max-runs 10                  # one part: at most 10 new runs
+    python scripts/reproduce_table.py --budget-min 50 --jobs 2 --threads 1
+    python scripts/reproduce_table.py --rows full weak --roots solve --sources gt --seeds 0 1 2
+    python scripts/reproduce_table.py --collect-only                 # only rebuild RESULTS.md
+    python scripts/reproduce_table.py --collect-only --accept-stale  # also use runs of older code
+
+Runs are taken seed by seed (every row and source of seed 0, then seed 1, ...), so a partial
+table has every row early. Folders: ``--data`` (built when missing), ``--out`` (run folders),
+``--summaries`` (default docs/results), ``--results`` (default docs/RESULTS.md), ``--figure``
+(default img/results_curves.png beside ``--results``). A finished run folder started under the current
+fingerprints (its summary lost or outdated) is summarised again without training. ``--accept-stale`` (alias ``--force-stale``) reuses summaries whose
+*code* fingerprint differs (marked in the table); other stale summaries are listed, never used.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import functools
+import hashlib
 import json
+import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Iterable
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"  # the folder holding the `wsgcn` package
 
-# (row label, config, extra overrides, root mode or None)
-ROWS = [
-    ("full", "mocap_full", [], None),
-    ("weak, warm-up, no bone", "mocap_weak_nobone", [], "gt"),
-    ("weak, warm-up, no bone", "mocap_weak_nobone", [], "solve"),
-    ("weak, warm-up, bone (WS-GCN)", "mocap_weak", [], "gt"),
-    ("weak, warm-up, bone (WS-GCN)", "mocap_weak", [], "solve"),
-    ("weak, bone, no warm-up", "mocap_weak_nowarmup", [], "gt"),
-    ("weak, bone, no warm-up", "mocap_weak_nowarmup", [], "solve"),
-    ("SemGCN without non-local (full)", "mocap_full", ["model.nonlocal_layers=false"], None),
-    ("Martinez et al. baseline (full)", "mocap_full",
-     ["model.arch=martinez", "model.hidden=1024", "model.num_blocks=2", "model.dropout=0.5"], None),
+ROWS: list[dict[str, Any]] = [
+    {"key": "full", "label": "full", "config": "mocap_full", "overrides": [], "root": None,
+     "paper": (41.95, 33.40)},
+    {"key": "weak_nobone", "label": "weak, warm-up, no bone", "config": "mocap_weak_nobone", "overrides": [],
+     "root": "gt", "paper": (53.16, 43.77)},
+    {"key": "weak_nobone", "label": "weak, warm-up, no bone", "config": "mocap_weak_nobone", "overrides": [],
+     "root": "solve", "paper": (53.16, 43.77)},
+    {"key": "weak", "label": "weak, warm-up, bone (WS-GCN)", "config": "mocap_weak", "overrides": [],
+     "root": "gt", "paper": (49.23, 39.88)},
+    {"key": "weak", "label": "weak, warm-up, bone (WS-GCN)", "config": "mocap_weak", "overrides": [],
+     "root": "solve", "paper": (49.23, 39.88)},
+    {"key": "weak_nowarmup", "label": "weak, bone, no warm-up", "config": "mocap_weak_nowarmup", "overrides": [],
+     "root": "gt", "paper": (63.50, 52.14)},
+    {"key": "weak_nowarmup", "label": "weak, bone, no warm-up", "config": "mocap_weak_nowarmup", "overrides": [],
+     "root": "solve", "paper": (63.50, 52.14)},
+    {"key": "semgcn_nonl", "label": "SemGCN without non-local (full)", "config": "mocap_full",
+     "overrides": ["model.nonlocal_layers=false"], "root": None, "paper": (42.14, 33.53)},
+    {"key": "martinez", "label": "Martinez et al. baseline (full)", "config": "mocap_full",
+     "overrides": ["model.arch=martinez", "model.hidden=1024", "model.num_blocks=2", "model.dropout=0.5"],
+     "root": None, "paper": (44.40, 35.25)},
 ]
-PAPER = {"full": (41.95, 33.40), "weak, warm-up, no bone": (53.16, 43.77),
-         "weak, warm-up, bone (WS-GCN)": (49.23, 39.88), "weak, bone, no warm-up": (63.50, 52.14),
-         "SemGCN without non-local (full)": (42.14, 33.53), "Martinez et al. baseline (full)": (44.40, 35.25)}
+ROW_KEYS = list(dict.fromkeys(r["key"] for r in ROWS))
+BONE_CONFIGS = ("mocap_weak", "mocap_weak_nowarmup")  # rows whose bone weight is chosen by the sweep
+PAPER_ORDER = ("full", "weak", "weak_nobone", "weak_nowarmup")  # lowest MPJPE first, as in the paper
+DEFAULT_SEEDS = [0, 1, 2]
+DEFAULT_SOURCES = ["gt", "noisy"]
+MIN_SEEDS = 3  # rows with fewer seeds are marked "(n seeds)"
+ORACLE_SET = "train.oracle_test=true"
+ORACLE_TEXT = "oracle: best epoch on test, frame-wise (the original code's protocol; never used for selection)"
+SCHEMA = 1
+
+# training-path modules of src/wsgcn whose code (not comments/docstrings) makes a run's numbers
+CODE_GLOBS = ["wsgcn/models/*.py"]
+CODE_FILES = ["wsgcn/data/batches.py", "wsgcn/data/splits.py", "wsgcn/data/h36m.py",
+              *(f"wsgcn/{m}.py" for m in ("losses", "camera", "train", "config", "metrics", "skeleton",
+                                          "checkpoint", "distributed", "runtime", "evaluate"))]
+# resolved-config keys that do not change the results
+CONFIG_IGNORED = (("train", "threads"), ("train", "device"), ("data", "dir"))
+DATA_FILES = ("data_3d_mocap.npz", "data_2d_mocap_{source}.npz", "data_cameras_mocap.json", "data_split_mocap.json")
 
 
-def run_one(job: dict, threads: int) -> dict:
-    """Train and evaluate one (row, source, seed); skip what is already done."""
-    run = Path(job["run"])
-    result = run / "eval_test.json"
-    if not result.is_file() and not (job.get("validation_only") and (run / "report.md").is_file()):
-        ws = [sys.executable, "-m", "wsgcn"]
-        sets = [f"data.dir={job['data']}", f"data.source={job['source']}", f"train.seed={job['seed']}",
-                f"train.threads={threads}", *job["overrides"]]
-        if job["root"]:
-            sets.append(f"train.root={job['root']}")
-        cmd = ws + ["train", str(ROOT / "configs" / f"{job['config']}.yaml"), "--out", str(run), "--quiet"]
-        for s in sets:
-            cmd += ["--set", s]
-        if (run / "checkpoints" / "last.safetensors").is_file():  # continue an interrupted run
-            cmd = ws + ["train", "--resume", str(run), "--quiet", "--set", f"train.threads={threads}"]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        if not job.get("validation_only"):
-            subprocess.run(ws + ["evaluate", str(run), "--json", str(result)], check=True, stdout=subprocess.DEVNULL)
-    best = json.loads((run / "checkpoints" / "best.json").read_text())
-    if job.get("validation_only"):  # tuning run: the test split is never read
-        return {**job, "val": best["best"], "best_epoch": best["best_epoch"]}
-    res = json.loads(result.read_text())
-    return {**job, "mpjpe": res["mpjpe"]["action_wise"], "p_mpjpe": res["p_mpjpe"]["action_wise"],
-            "mpjpe_fw": res["mpjpe"]["frame_wise"], "pck150": res["pck150"], "val": best["best"],
-            "best_epoch": best["best_epoch"], "epochs": best["config"]["train"]["epochs"],
-            # seconds spent in training steps (validation excluded), summed over every call of a resumed run
-            "train_s": sum(json.loads(x)["train_s"] for x in (run / "metrics.jsonl").read_text().splitlines())}
+# ----------------------------------------------------------------------------- fingerprints
+
+def _normalised_source(text: str) -> str:
+    """``text`` parsed and unparsed without docstrings (comments never survive ``ast``)."""
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
 
 
-def fmt(xs: list[float]) -> str:
-    return f"{np.mean(xs):.1f} ± {np.std(xs):.1f}" if len(xs) > 1 else f"{xs[0]:.1f}"
+def code_files(src: Path = SRC) -> list[Path]:
+    """The training-path modules under ``src`` that exist, sorted by path."""
+    files = {p for g in CODE_GLOBS for p in src.glob(g) if p.is_file()}
+    files |= {src / f for f in CODE_FILES if (src / f).is_file()}
+    return sorted(files, key=lambda p: p.relative_to(src).as_posix())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--sources", nargs="+", default=["gt", "noisy"])
-    ap.add_argument("--jobs", type=int, default=2, help="trainings run side by side")
-    ap.add_argument("--threads", type=int, default=1, help="torch threads per training")
-    ap.add_argument("--bone-weights", type=float, nargs="*", default=[0.01, 0.1, 1.0],
-                    help="candidates for train.bone_weight, chosen on validation (none: keep the configs' value)")
-    ap.add_argument("--data", default="data")
-    ap.add_argument("--out", default="runs/table")
-    ap.add_argument("--results", default=str(ROOT / "docs" / "RESULTS.md"))
-    ap.add_argument("--collect-only", action="store_true",
-                    help="train nothing: write the table from the runs already finished under --out")
-    a = ap.parse_args()
-
-    data = Path(a.data)
-    if not (data / "data_3d_mocap.npz").is_file():
-        subprocess.run([sys.executable, "-m", "wsgcn", "data", "build-mocap", "--out", str(data)], check=True)
-    t0 = time.perf_counter()
-    bone = tune_bone_weight(a, data)
-    uses_bone = ("mocap_weak", "mocap_weak_nowarmup")
-    rows = [(label, config, overrides + ([f"train.bone_weight={bone:g}"] if bone is not None and config in uses_bone
-                                        else []), root)
-            for label, config, overrides, root in ROWS]
-    jobs = []
-    for source in a.sources:
-        for label, config, overrides, root in rows:
-            for seed in a.seeds:
-                tag = config + ("" if not overrides else "_" + "_".join(o.split("=")[1] for o in overrides[:1]))
-                tag += f"_{root}" if root else ""
-                jobs.append({"label": label, "config": config, "overrides": overrides, "root": root,
-                             "source": source, "seed": seed, "data": str(data.resolve()),
-                             "run": str(Path(a.out) / source / f"{tag}_seed{seed}")})
-    done: list[dict] = []
-    def attempt(job: dict) -> dict | None:
-        if a.collect_only and not (Path(job["run"]) / "eval_test.json").is_file():
-            return None
+def code_fingerprint(src: Path | None = None) -> str:
+    """sha256 over the training-path modules (path + source without comments and docstrings):
+    comment and docstring edits do not invalidate finished runs, code edits do."""
+    src = SRC if src is None else Path(src)
+    h = hashlib.sha256()
+    for p in code_files(src):
+        text = p.read_text(encoding="utf-8")
         try:
-            return run_one(job, a.threads)
-        except (subprocess.CalledProcessError, OSError, KeyError, ValueError) as e:
-            print(f"FAILED {job['run']}: {e}", flush=True)
+            norm = _normalised_source(text)
+        except SyntaxError:  # a file caught half-edited: its raw text (matches nothing finished)
+            norm = "RAW\n" + text
+        h.update(p.relative_to(src).as_posix().encode() + b"\0" + norm.encode() + b"\0")
+    return h.hexdigest()
+
+
+def config_fingerprint(cfg: dict[str, Any]) -> str:
+    """sha256 of a resolved config dict without the keys that do not change results."""
+    d = json.loads(json.dumps(cfg))
+    for section, key in CONFIG_IGNORED:
+        if isinstance(d.get(section), dict):
+            d[section].pop(key, None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+
+def would_be_config(config: str, sets: list[str]) -> dict[str, Any]:
+    """The resolved config a job would train with (no run needed)."""
+    from wsgcn.config import load_config
+
+    return load_config(ROOT / "configs" / f"{config}.yaml", list(sets)).to_dict()
+
+
+@functools.lru_cache(maxsize=None)
+def data_fingerprint(data_dir: str, source: str) -> str | None:
+    """sha256 over the benchmark files a run of ``source`` reads; None when one is missing."""
+    h = hashlib.sha256()
+    for name in DATA_FILES:
+        p = Path(data_dir) / name.format(source=source)
+        if not p.is_file():
             return None
-
-    with ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        for i, r in enumerate(pool.map(attempt, jobs)):
-            if r is None:
-                continue
-            done.append(r)
-            print(f"[{i + 1}/{len(jobs)}] {r['source']:5s} {r['label']:34s} root={r['root'] or '-':5s} seed {r['seed']}: "
-                  f"MPJPE {r['mpjpe']:.1f} mm, P-MPJPE {r['p_mpjpe']:.1f} mm (val {r['val']:.1f})", flush=True)
-            write_results(done, a, time.perf_counter() - t0, len(jobs), bone)  # partial table after every run
-    wall = time.perf_counter() - t0
-    write_results(done, a, wall, len(jobs), bone)
-    print(f"wrote {a.results} ({wall / 60:.1f} min)")
+        h.update(p.name.encode() + b"\0")
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
 
 
-def tune_bone_weight(a: argparse.Namespace, data: Path) -> float | None:
-    """Choose ``train.bone_weight`` among ``a.bone_weights`` by the validation MPJPE of one
-    `mocap_weak` run each (seed 0, first source, `root: solve`); None when there is no choice."""
-    a.bone_sweep = []
-    if not a.bone_weights:
+def classify(summary: dict[str, Any] | None, expected: dict[str, Any]) -> str:
+    """``valid`` when the summary's fingerprints equal ``expected`` (a None data fingerprint:
+    data not checked); else ``missing``, ``stale-config``, ``stale-data`` or ``stale-code``."""
+    if summary is None:
+        return "missing"
+    fp = summary.get("fingerprint") or {}
+    if fp.get("config") != expected.get("config"):
+        return "stale-config"
+    if expected.get("data") is not None and fp.get("data") != expected["data"]:
+        return "stale-data"
+    if fp.get("code") != expected.get("code"):
+        return "stale-code"
+    return "valid"
+
+
+def usable(status: str, accept_stale: bool) -> bool:
+    return status == "valid" or (accept_stale and status == "stale-code")
+
+
+# ----------------------------------------------------------------------------- jobs
+
+def row_tag(row: dict[str, Any]) -> str:
+    return row["key"] + (f"_{row['root']}" if row["root"] else "")
+
+
+def find_row(key: str, root: str | None) -> dict[str, Any] | None:
+    return next((r for r in ROWS if r["key"] == key and r["root"] == root), None)
+
+
+def job_sets(job: dict[str, Any]) -> list[str]:
+    """The ``--set`` overrides of a job, besides data.dir and train.threads."""
+    return [f"data.source={job['source']}", f"train.seed={job['seed']}",
+            *([ORACLE_SET] if job["kind"] == "table" else []), *job["overrides"],
+            *([f"train.root={job['root']}"] if job["root"] else []), *job["extra"]]
+
+
+def table_job(row: dict[str, Any], source: str, seed: int, bone: float | None, a: argparse.Namespace) -> dict[str, Any]:
+    overrides = list(row["overrides"])
+    if bone is not None and row["config"] in BONE_CONFIGS:
+        overrides.append(f"train.bone_weight={bone:g}")
+    name = f"{row_tag(row)}_seed{seed}"
+    return {"kind": "table", "key": row["key"], "label": row["label"], "config": row["config"],
+            "overrides": overrides, "extra": list(a.extra_set), "root": row["root"], "source": source,
+            "seed": seed, "tag": row_tag(row), "run": str(Path(a.out) / source / name),
+            "summary": str(Path(a.summaries) / "runs" / source / f"{name}.json")}
+
+
+def tuning_job(weight: float, a: argparse.Namespace) -> dict[str, Any]:
+    return {"kind": "tuning", "key": "bone_sweep", "label": "bone-weight sweep", "config": "mocap_weak",
+            "overrides": [f"train.bone_weight={weight:g}"], "extra": list(a.extra_set), "root": "solve",
+            "source": a.tune_source, "seed": 0, "weight": weight, "tag": f"bone_{weight:g}",
+            "run": str(Path(a.out) / "bone_sweep" / f"bone_{weight:g}"),
+            "summary": str(Path(a.summaries) / "tuning" / f"bone_{weight:g}.json")}
+
+
+class Fingerprints:
+    """Expected fingerprints of jobs, with the code fingerprint computed once per instance."""
+
+    def __init__(self, data_dir: str | None):
+        self.data_dir = data_dir
+        self.code = code_fingerprint()
+
+    def __call__(self, job: dict[str, Any]) -> dict[str, Any]:
+        data = data_fingerprint(str(Path(self.data_dir).resolve()), job["source"]) if self.data_dir else None
+        return {"code": self.code, "config": config_fingerprint(would_be_config(job["config"], job_sets(job))),
+                "data": data}
+
+
+def read_summary(path: str | os.PathLike) -> dict[str, Any] | None:
+    try:
+        s = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    jobs = [{"label": "bone-weight sweep", "config": "mocap_weak", "overrides": [f"train.bone_weight={w}"],
-             "root": "solve", "source": a.sources[0], "seed": 0, "data": str(data.resolve()),
-             "run": str(Path(a.out) / "bone_sweep" / f"bone_{w:g}"), "validation_only": True, "weight": w}
-            for w in a.bone_weights]
-    if a.collect_only:
-        jobs = [j for j in jobs if (Path(j["run"]) / "report.md").is_file()]
-        if not jobs:
+    return s if isinstance(s, dict) else None
+
+
+def bone_sweep(a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
+    """State of the bone-weight sweep: its jobs with their summaries and status, the chosen
+    weight (None: keep the configs' value, or not chosen yet when ``pending``)."""
+    out: dict[str, Any] = {"jobs": [], "choice": None, "pending": False}
+    for w in a.bone_weights:
+        job = tuning_job(w, a)
+        job["fp"] = fps(job)
+        s = read_summary(job["summary"])
+        job["status"] = classify(s, job["fp"])
+        job["result"] = s if usable(job["status"], a.accept_stale) else None
+        out["jobs"].append(job)
+    if out["jobs"]:
+        if all(j["result"] is not None and j["result"].get("best_val_mpjpe") is not None for j in out["jobs"]):
+            out["choice"] = min(out["jobs"], key=lambda j: j["result"]["best_val_mpjpe"])["weight"]
+        else:
+            out["pending"] = True
+    return out
+
+
+# ----------------------------------------------------------------------------- running one job
+
+def _machine() -> dict[str, Any]:
+    cpu = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        torch_version = version("torch")
+    except Exception:  # noqa: BLE001 - informational only
+        torch_version = None
+    return {"cpu": cpu or platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+            "arch": platform.machine(), "system": platform.system(), "python": platform.python_version(),
+            "torch": torch_version}
+
+
+def _sig(x: Any, digits: int = 6) -> Any:
+    return float(f"{x:.{digits}g}") if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else x
+
+
+def _mm(x: Any) -> Any:
+    return round(float(x), 2) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else x
+
+
+CURVE_MM = ("val_mpjpe", "val_p_mpjpe", "test_mpjpe", "test_p_mpjpe")
+CURVE_SIG = ("loss", "loss_sup", "loss_rep", "loss_bone", "lr")
+
+
+def compact_curve(rows: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The training curve by column (one list per key, one entry per epoch; None where a value
+    was not measured): epoch, step, phase, the loss terms and lr (6 significant digits), the
+    validation/test errors (0.01 mm)."""
+    rows = list(rows)
+    out: dict[str, list[Any]] = {}
+    for k in ("epoch", "step", "phase", *CURVE_SIG, *CURVE_MM):
+        if any(r.get(k) is not None for r in rows):
+            f = _mm if k in CURVE_MM else _sig if k in CURVE_SIG else (lambda x: x)
+            out[k] = [None if r.get(k) is None else f(r[k]) for r in rows]
+    return out
+
+
+def curve_rows(curve: dict[str, list[Any]] | list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The curve of a summary as one dict per epoch (measured values only)."""
+    if not curve:
+        return []
+    if isinstance(curve, list):
+        return curve
+    n = max(len(v) for v in curve.values())
+    return [{k: v[i] for k, v in curve.items() if i < len(v) and v[i] is not None} for i in range(n)]
+
+
+def _oracle(metas: list[dict[str, Any]], curve: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for m in metas:
+        o = m.get("oracle")
+        if isinstance(o, dict) and o.get("test_mpjpe") is not None:
+            return {"epoch": o.get("epoch"), "test_mpjpe": _mm(o["test_mpjpe"]),
+                    "test_p_mpjpe": _mm(o.get("test_p_mpjpe"))}
+    pts = [c for c in curve_rows(curve) if c.get("test_mpjpe") is not None]
+    if not pts:
+        return None
+    b = min(pts, key=lambda c: c["test_mpjpe"])
+    return {"epoch": b["epoch"], "test_mpjpe": b["test_mpjpe"], "test_p_mpjpe": b.get("test_p_mpjpe")}
+
+
+def _test_block(res: dict[str, Any], epoch: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {k: {w: _mm(res[k][w]) for w in ("action_wise", "frame_wise")}
+                           for k in ("mpjpe", "p_mpjpe", "n_mpjpe") if k in res}
+    out.update({k: _mm(res[k]) for k in ("pck150", "auc") if k in res})
+    out["num_poses"] = res.get("num_poses")
+    out["epoch"] = epoch
+    out["per_action"] = {a: {k: (v if k == "num_poses" else _mm(v)) for k, v in d.items()}
+                         for a, d in sorted((res.get("per_action") or {}).items())}
+    return out
+
+
+def build_summary(job: dict[str, Any], run: Path, fp: dict[str, Any], a: argparse.Namespace,
+                  wall_s: float | None) -> dict[str, Any]:
+    """The small JSON record of a finished run (see the module docstring)."""
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    best = json.loads((run / "checkpoints" / "best.json").read_text())
+    last_p = run / "checkpoints" / "last.json"
+    last = json.loads(last_p.read_text()) if last_p.is_file() else {}
+    cfg = best["config"]
+    curve = compact_curve(rows)
+    fp = dict(fp)
+    actual = config_fingerprint(cfg)
+    if actual != fp["config"]:
+        print(f"WARNING {run}: the run's resolved config differs from the one planned for it "
+              "(its summary will not be reused)", flush=True)
+        fp["config"] = actual
+    best_row = next((r for r in rows if r.get("epoch") == best.get("best_epoch")), {})
+    s: dict[str, Any] = {
+        "schema": SCHEMA, "kind": job["kind"], "label": job["label"], "key": job["key"], "tag": job["tag"],
+        "config_name": job["config"], "overrides": job["overrides"], "extra_overrides": job["extra"],
+        "sets": job_sets(job), "root": job["root"], "source": job["source"], "seed": job["seed"],
+        **({"weight": job["weight"]} if "weight" in job else {}),
+        "fingerprint": fp,
+        "best_epoch": best.get("best_epoch"), "best_val_mpjpe": _mm(best.get("best")),
+        "best_val_p_mpjpe": _mm(best_row.get("val_p_mpjpe")),
+        "epochs": cfg["train"]["epochs"], "epochs_done": rows[-1]["epoch"] if rows else 0,
+        "warmup_epochs": cfg["train"]["warmup_epochs"] if cfg["train"]["supervision"] == "weak" else 0,
+    }
+    if job["kind"] == "table":
+        res = json.loads((run / "eval_test.json").read_text())
+        s["test"] = _test_block(res, best.get("epoch"))
+        s["oracle"] = _oracle([last, best], curve)
+    s.update({
+        # seconds in training steps (validation/test passes excluded), summed over every call of a resumed run
+        "train_s": round(sum(float(r.get("train_s") or 0.0) for r in rows), 1),
+        "job_wall_s": None if wall_s is None else round(wall_s, 1),  # train+evaluate calls that finished it
+        "threads": (last.get("config") or cfg)["train"]["threads"], "jobs": a.jobs,
+        "machine": _machine(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "run": str(run),
+        "config": cfg, "curve": curve,
+    })
+    return s
+
+
+def dumps_summary(s: dict[str, Any]) -> str:
+    """Indented JSON with the curve one column per line (small files)."""
+    body = {k: v for k, v in s.items() if k != "curve"}
+    text = json.dumps(body, indent=1)
+    curve = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}"
+                        for k, v in (s.get("curve") or {}).items())
+    return text[:-2] + ',\n "curve": {\n' + curve + ("\n" if curve else "") + " }\n}\n"
+
+
+def write_summary(path: str | os.PathLike, s: dict[str, Any]) -> None:
+    from wsgcn.io import write_text  # temporary file + os.replace
+
+    write_text(path, dumps_summary(s))
+
+
+def _move_aside(run: Path, out: Path) -> None:
+    dest = out / "_stale" / run.parent.name / f"{run.name}.{time.strftime('%Y%m%d-%H%M%S')}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(run), str(dest))
+    print(f"moved {run} (started under other fingerprints) to {dest}", flush=True)
+
+
+def run_job(job: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
+    """Train (or resume) and evaluate one job, then write and return its summary."""
+    from wsgcn.io import write_json
+
+    run = Path(job["run"])
+    fp = {**job["fp"], "code": code_fingerprint()}
+    marker = run / "table_job.json"
+    if run.is_dir() and any(run.iterdir()):
+        m = read_summary(marker)
+        if m is None or m.get("fingerprint") != fp:
+            _move_aside(run, Path(a.out))
+    t0 = time.perf_counter()
+    ws = [sys.executable, "-m", "wsgcn"]
+    if (run / "checkpoints" / "last.safetensors").is_file():  # continue an interrupted run
+        cmd = ws + ["train", "--resume", str(run), "--quiet", "--set", f"train.threads={a.threads}"]
+    else:
+        cmd = ws + ["train", str(ROOT / "configs" / f"{job['config']}.yaml"), "--out", str(run), "--quiet"]
+        for s in [f"data.dir={Path(a.data).resolve()}", f"train.threads={a.threads}", *job_sets(job)]:
+            cmd += ["--set", s]
+        write_json(marker, {"fingerprint": fp, "sets": job_sets(job)})
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    if job["kind"] == "table":
+        result = run / "eval_test.json"
+        best_st = run / "checkpoints" / "best.safetensors"
+        if not result.is_file() or result.stat().st_mtime < best_st.stat().st_mtime:
+            subprocess.run(ws + ["evaluate", str(run), "--json", str(result)], check=True, stdout=subprocess.DEVNULL)
+    if code_fingerprint() != fp["code"]:
+        print(f"WARNING {run}: the training code changed during the run; its summary is marked stale", flush=True)
+        fp["code"] += "+changed-during-run"
+    s = build_summary(job, run, fp, a, time.perf_counter() - t0)
+    write_summary(job["summary"], s)
+    return s
+
+
+# ----------------------------------------------------------------------------- scheduling
+
+class Scheduler:
+    """Start jobs side by side while ``--max-runs`` and ``--budget-min`` allow."""
+
+    def __init__(self, a: argparse.Namespace, t0: float):
+        self.a, self.t0, self.started, self.failed = a, t0, 0, []
+        self.lock = threading.Lock()
+
+    def may_start(self) -> bool:
+        if self.a.max_runs is not None and self.started >= self.a.max_runs:
+            return False
+        return self.a.budget_min is None or (time.monotonic() - self.t0) < self.a.budget_min * 60
+
+    def run(self, jobs: list[dict[str, Any]], on_done) -> list[dict[str, Any]]:
+        """Run ``jobs`` in order; return the ones not started."""
+        queue = list(jobs)
+
+        def worker() -> None:
+            while True:
+                with self.lock:
+                    if not queue or not self.may_start():
+                        return
+                    job = queue.pop(0)
+                    self.started += 1
+                try:
+                    s = run_job(job, self.a)
+                except Exception as e:  # noqa: BLE001 - one failed run must not stop the others
+                    print(f"FAILED {job['run']}: {type(e).__name__}: {e}", flush=True)
+                    with self.lock:
+                        self.failed.append(job)
+                    continue
+                with self.lock:
+                    on_done(job, s)
+
+        n = max(1, min(self.a.jobs, len(queue)))
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            for f in [pool.submit(worker) for _ in range(n)]:
+                f.result()
+        return queue
+
+
+# ----------------------------------------------------------------------------- collecting
+
+def collect(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str, Any]:
+    """Every summary on disk, classified against the current code, configs and data."""
+    fps = fps or Fingerprints(a.data if _has_data(a.data) else None)
+    sweep = bone_sweep(a, fps)
+    used, unused = [], []
+    for path in sorted((Path(a.summaries) / "runs").glob("*/*.json")):
+        s = read_summary(path)
+        if s is None or s.get("kind", "table") != "table":
+            unused.append((path, "unreadable"))
+            continue
+        row = find_row(s.get("key"), s.get("root"))
+        if row is None:
+            unused.append((path, "unknown row"))
+            continue
+        if row["config"] in BONE_CONFIGS and sweep["pending"]:
+            unused.append((path, "bone weight not chosen yet"))
+            continue
+        job = table_job(row, s["source"], s["seed"], sweep["choice"], a)
+        status = classify(s, fps(job))
+        if usable(status, a.accept_stale):
+            used.append({**s, "_status": status, "_path": str(path)})
+        else:
+            unused.append((path, status))
+    return {"summaries": used, "unused": unused, "sweep": sweep, "data_checked": fps.data_dir is not None}
+
+
+def _has_data(data: str) -> bool:
+    return (Path(data) / "data_3d_mocap.npz").is_file()
+
+
+def rebuild(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str, Any]:
+    c = collect(a, fps)
+    figure = Path(a.figure) if a.figure else Path(a.results).parent / "img" / "results_curves.png"
+    write_results(c["summaries"], a.results, figure, sweep=c["sweep"], unused=c["unused"],
+                  data_checked=c["data_checked"], summaries_dir=a.summaries)
+    return c
+
+
+# ----------------------------------------------------------------------------- RESULTS.md
+
+def fmt(xs: list[float], digits: int = 1) -> str:
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "–"
+    return f"{np.mean(xs):.{digits}f} ± {np.std(xs):.{digits}f}" if len(xs) > 1 else f"{xs[0]:.{digits}f}"
+
+
+def _get(s: dict[str, Any], *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(s, dict):
             return None
-    with ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        a.bone_sweep = list(pool.map(lambda j: run_one(j, a.threads), jobs))
-    best = min(a.bone_sweep, key=lambda r: r["val"])
-    for r in a.bone_sweep:
-        print(f"bone weight {r['weight']:g}: validation MPJPE {r['val']:.1f} mm"
-              + ("  <- chosen" if r is best else ""), flush=True)
-    return best["weight"]
+        s = s.get(k)
+    return s
 
 
-def write_results(done: list[dict], a: argparse.Namespace, wall: float, total: int, bone: float | None) -> None:
-    import torch
+def last_quarter_gain(s: dict[str, Any]) -> float | None:
+    """Relative improvement of the best validation MPJPE during the last quarter of training:
+    (best up to 3/4 of the epochs - best overall) / best up to 3/4; None without such points."""
+    pts = [(c["epoch"], c["val_mpjpe"]) for c in curve_rows(s.get("curve")) if c.get("val_mpjpe") is not None]
+    q = 0.75 * (s.get("epochs") or 0)
+    before = [v for e, v in pts if e <= q]
+    if not before or not any(e > q for e, _ in pts):
+        return None
+    b = min(before)
+    return (b - min(v for _, v in pts)) / b if b > 0 else None
 
+
+def convergence(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median best epoch as a fraction of the epochs, mean last-quarter gain and whether
+    validation has levelled off (best epoch before the last fifth, or gain < 2 %)."""
+    fr = [s["best_epoch"] / s["epochs"] for s in rs if (s.get("best_epoch") or 0) > 0 and s.get("epochs")]
+    gains = [g for g in map(last_quarter_gain, rs) if g is not None]
+    frac = float(np.median(fr)) if fr else None
+    gain = float(np.mean(gains)) if gains else None
+    ok = (frac is not None and frac <= 0.8) or (gain is not None and gain < 0.02)
+    return {"frac": frac, "gain": gain, "ok": ok}
+
+
+def _groups(summaries: list[dict[str, Any]], source: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    out = []
+    for row in ROWS:
+        rs = sorted((s for s in summaries if s.get("source") == source and s.get("key") == row["key"]
+                     and s.get("root") == row["root"]), key=lambda s: s.get("seed", 0))
+        if rs:
+            out.append((row, rs))
+    return out
+
+
+def _ordering(groups, source: str, figure: str, value) -> list[str]:
+    out = []
+    for root in ("gt", "solve"):
+        vals = {}
+        for row, rs in groups:
+            if row["key"] in PAPER_ORDER and row["root"] in (None, root):
+                xs = [v for v in map(value, rs) if v is not None]
+                if xs:
+                    vals[row["key"]] = float(np.mean(xs))
+        if len(vals) < len(PAPER_ORDER):
+            continue
+        measured = sorted(PAPER_ORDER, key=lambda k: vals[k])
+        holds = list(measured) == list(PAPER_ORDER)
+        out.append(f"- `{source}`, `root: {root}`, {figure}: measured order {' < '.join(measured)} "
+                   f"({'the paper ordering holds' if holds else 'differs from the paper ordering ' + ' < '.join(PAPER_ORDER)}).")
+    return out
+
+
+def _sources(summaries: list[dict[str, Any]]) -> list[str]:
+    found = {s.get("source") for s in summaries}
+    return [x for x in DEFAULT_SOURCES if x in found] + sorted(x for x in found if x not in DEFAULT_SOURCES)
+
+
+def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, figure: str | os.PathLike, *,
+                  sweep: dict[str, Any] | None = None, unused: Iterable[tuple[Any, str]] = (),
+                  data_checked: bool = True, summaries_dir: str | os.PathLike | None = None) -> None:
+    """Write the results page (and its figure) from run summaries (the dicts
+    :func:`build_summary` writes; ``_status`` ``stale-code`` marks accepted older-code runs)."""
+    from wsgcn.io import write_text
+
+    results, figure = Path(results), Path(figure)
+    unused = list(unused)
+    sdir = Path(summaries_dir) if summaries_dir else results.parent / "results"
+    try:
+        sdir_txt = sdir.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        sdir_txt = str(sdir)
+    train_min = sum(float(s.get("train_s") or 0.0) for s in summaries) / 60
+    tuning = [j["result"] for j in (sweep or {}).get("jobs", []) if j.get("result")]
+    tune_min = sum(float(s.get("train_s") or 0.0) for s in tuning) / 60
+    machines = Counter((_get(s, "machine", "cpu") or "unknown CPU", _get(s, "machine", "cpu_count"))
+                       for s in [*summaries, *tuning])
+    setups = Counter((s.get("threads"), s.get("jobs")) for s in summaries)
+    complete = len(ROWS) * len(DEFAULT_SOURCES) * len(DEFAULT_SEEDS)
+    n_default = sum(1 for s in summaries if s.get("source") in DEFAULT_SOURCES and s.get("seed") in DEFAULT_SEEDS)
+    stale_used = [s for s in summaries if s.get("_status") == "stale-code"]
     lines = [
         "# Results on the real-motion benchmark",
         "",
-        "Produced by `python scripts/reproduce_table.py " + " ".join(x for x in sys.argv[1:] if x != "--collect-only")
-        + "` on "
-        f"{platform.machine()} with {os.cpu_count()} CPU cores, torch {torch.__version__} (CPU), "
-        f"{a.jobs} trainings side by side with {a.threads} thread(s) each. Training steps took "
-        f"{sum(r['train_s'] for r in done) / 60:.0f} min summed over the runs (the `training s` column: "
-        "time in training steps, validation excluded; it varies with what else the machine runs); "
-        + ("this table was collected from the finished runs (`--collect-only`)." if a.collect_only else
-         f"this invocation took {wall / 60:.1f} min of wall time (finished runs under `--out` are reused)."),
+        f"Built by `python scripts/reproduce_table.py` from {len(summaries)} run summaries (`{sdir_txt}/runs/`, one "
+        "JSON per run, committed with the code; the table is trained in parts over several sessions and a run "
+        "whose summary matches the current training code, resolved config and data is not trained again).",
+        f"The complete table is {len(ROWS)} rows × {len(DEFAULT_SOURCES)} 2D sources × {len(DEFAULT_SEEDS)} seeds "
+        f"= {complete} runs; {n_default} of them are here"
+        + (" (**partial**; rows with fewer than 3 seeds are marked)." if n_default < complete else "."),
+        f"Machine time: {train_min:.0f} min in training steps summed over these runs"
+        + (f", + {tune_min:.0f} min for the bone-weight sweep" if tuning else "")
+        + " (time in training steps: validation and test passes excluded; it varies with what else the "
+        "machine runs)"
+        + ("; " + "; ".join(f"{n} run(s) on {cpu} ({cnt} CPU cores)" for (cpu, cnt), n in machines.most_common())
+           if machines else "")
+        + ("; " + "; ".join(f"{n} table run(s) with {t} torch thread(s), {j} training(s) side by side"
+                            for (t, j), n in setups.most_common()) if setups else "") + ".",
         "",
-        *([f"**Partial: {len(done)} of {total} runs finished so far.**", ""] if len(done) < total else []),
         "Test: the unseen boxing performer (`test-boxing`); labelled: CMU subject 01; unlabelled: the LaFAN1",
         "performer; checkpoints selected on `validation-cmu01` (held-out windows of the labelled person).",
         "MPJPE and P-MPJPE in mm, action-wise mean (the paper's convention; MPJPE averages over all 16 joints",
-        f"including the root), mean ± std over seeds {a.seeds}. `root: gt` reads the unlabelled subjects' 3D root",
+        "including the root), mean ± std over the seeds listed. `root: gt` reads the unlabelled subjects' 3D root",
         "(the paper's setting); `root: solve` solves it from the 2D keypoints and reads no 3D of those subjects.",
+        "",
+        "**Oracle columns**: the *oracle* MPJPE / P-MPJPE is the lowest test error over all epochs (the test split",
+        "evaluated after every epoch, frame-wise mean over all test poses): the original WS-GCN code's protocol and",
+        "what its paper's numbers correspond to. It is **never used for selection** and is optimistic by",
+        "construction; the honest figures are the MPJPE / P-MPJPE columns (checkpoint chosen on validation).",
         "What these numbers say, and why the ordering differs from the paper's: README.md, section",
         "\"Results on the real-motion benchmark\".",
         "",
     ]
-    if a.bone_sweep:
-        lines += ["Bone-length weight of the rows with the bone penalty, chosen on validation before the table "
-                  f"(`mocap_weak`, `root: solve`, 2D source `{a.sources[0]}`, seed 0; the test split is not read): "
-                  + ", ".join(f"{r['weight']:g} → {r['val']:.1f} mm" for r in a.bone_sweep)
-                  + f"; chosen **{bone:g}** (the paper uses 1.0 on Human3.6M).", ""]
-    for source in a.sources:
-        if not any(r["source"] == source for r in done):
-            continue
+    if not data_checked:
+        lines += ["*The data files were not at hand when this page was built: the summaries' data fingerprints "
+                  "were not checked.*", ""]
+    if stale_used:
+        lines += [f"**{len(stale_used)} run(s) come from older training code** (accepted with `--accept-stale`; "
+                  "marked † in the tables).", ""]
+    if sweep and sweep.get("jobs"):
+        done = [j for j in sweep["jobs"] if j.get("result")]
+        txt = ", ".join(f"{j['weight']:g} → {j['result']['best_val_mpjpe']:.1f} mm" for j in done)
+        if sweep.get("choice") is not None:
+            lines += ["Bone-length weight of the rows with the bone penalty, chosen on validation before the table "
+                      f"(`mocap_weak`, `root: solve`, 2D source `{sweep['jobs'][0]['source']}`, seed 0; the test "
+                      f"split is not read): {txt}; chosen **{sweep['choice']:g}** (the paper uses 1.0 on Human3.6M).", ""]
+        else:
+            lines += [f"Bone-weight sweep not finished yet ({len(done)} of {len(sweep['jobs'])} weights: {txt or 'none'}); "
+                      "the rows with the bone penalty wait for it.", ""]
+    if summaries:
+        lines += [f"Validation MPJPE per epoch (mean over seeds): ![validation curves]"
+                  f"({Path(os.path.relpath(figure, results.parent)).as_posix()})", ""]
+    for source in _sources(summaries):
+        groups = _groups(summaries, source)
         lines += [f"## 2D source `{source}`", "",
-                  "| model | root | MPJPE | P-MPJPE | MPJPE frame-wise | PCK@150 | val MPJPE | training s | paper (H36M, GT 2D) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for label, config, overrides, root in ROWS:
-            rs = [r for r in done if r["source"] == source and r["label"] == label and r["root"] == root]
-            if not rs:
-                continue
-            paper = PAPER.get(label)
-            ts = [r["train_s"] for r in rs if r["train_s"] is not None]
-            paper_txt = f"{paper[0]:.2f} / {paper[1]:.2f}" if paper else "–"
-            secs = f"{np.mean(ts):.0f}" if ts else "–"
-            lines.append(f"| {label} | {root or '–'} | {fmt([r['mpjpe'] for r in rs])} | {fmt([r['p_mpjpe'] for r in rs])} "
-                         f"| {fmt([r['mpjpe_fw'] for r in rs])} | {fmt([r['pck150'] for r in rs])} "
-                         f"| {fmt([r['val'] for r in rs])} | {secs} | {paper_txt} |")
+                  "| model | root | seeds (n) | MPJPE | P-MPJPE | MPJPE frame-wise | oracle MPJPE (best epoch on test, "
+                  "frame-wise) | oracle P-MPJPE | val MPJPE | best epoch / epochs | training min | paper (H36M) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        conv_lines = []
+        for row, rs in groups:
+            n = len(rs)
+            label = row["label"] + (f" ({n} seed{'s' if n != 1 else ''})" if n < MIN_SEEDS else "")
+            label += " †" if any(s.get("_status") == "stale-code" for s in rs) else ""
+            paper = row.get("paper")
+            epochs = sorted({s.get("epochs") for s in rs if s.get("epochs")})
+            bests = [s["best_epoch"] for s in rs if s.get("best_epoch") is not None]
+            best_txt = (f"{np.median(bests):g} / {'/'.join(str(e) for e in epochs)}" if bests and epochs else "–")
+            lines.append(
+                f"| {label} | {row['root'] or '–'} | {', '.join(str(s.get('seed')) for s in rs)} ({n}) "
+                f"| {fmt([_get(s, 'test', 'mpjpe', 'action_wise') for s in rs])} "
+                f"| {fmt([_get(s, 'test', 'p_mpjpe', 'action_wise') for s in rs])} "
+                f"| {fmt([_get(s, 'test', 'mpjpe', 'frame_wise') for s in rs])} "
+                f"| {fmt([_get(s, 'oracle', 'test_mpjpe') for s in rs])} "
+                f"| {fmt([_get(s, 'oracle', 'test_p_mpjpe') for s in rs])} "
+                f"| {fmt([s.get('best_val_mpjpe') for s in rs])} | {best_txt} "
+                f"| {np.mean([float(s.get('train_s') or 0) for s in rs]) / 60:.1f} "
+                f"| {f'{paper[0]:.2f} / {paper[1]:.2f}' if paper else '–'} |")
+            c = convergence(rs)
+            frac = "–" if c["frac"] is None else f"{100 * c['frac']:.0f} %"
+            gain = "–" if c["gain"] is None else f"{100 * c['gain']:.1f} %"
+            verdict = ("levelled off" if c["ok"] else
+                       "**NOT levelled off** (best epoch in the last fifth and the last quarter still improves "
+                       "validation by 2 % or more: train longer)")
+            conv_lines.append(f"- {row['label']}, root {row['root'] or '–'}: median best epoch at {frac} of the "
+                              f"epochs; the last quarter improved the best validation MPJPE by {gain} "
+                              f"(mean over {n} seed{'s' if n != 1 else ''}): {verdict}.")
+        lines += ["", "Convergence (validation has levelled off when the median best epoch is before the last "
+                  "fifth of training, or the last quarter improves the best validation MPJPE by less than 2 %):", "",
+                  *conv_lines, ""]
+        order = (_ordering(groups, source, "honest MPJPE", lambda s: _get(s, "test", "mpjpe", "action_wise"))
+                 + _ordering(groups, source, "oracle MPJPE", lambda s: _get(s, "oracle", "test_mpjpe")))
+        if order:
+            lines += ["Ordering (the paper's: " + " < ".join(PAPER_ORDER) + "):", "", *order, ""]
+    if unused:
+        lines += ["## Summaries not used", "",
+                  "Stale summaries (made with other code, configs or data) are listed here and never used "
+                  "(older code only with `--accept-stale`); the next run of the script trains them again.", ""]
+        for path, why in unused:
+            try:
+                p = Path(path).resolve().relative_to(ROOT).as_posix()
+            except ValueError:
+                p = str(path)
+            lines.append(f"- `{p}`: {why}")
         lines.append("")
-        lines += ordering_check(done, source)
-    from wsgcn.io import write_text
+    if summaries:
+        plot_curves(summaries, figure)
+    write_text(results, "\n".join(lines).rstrip("\n") + "\n")
 
-    write_text(a.results, "\n".join(lines) + "\n")
+
+def plot_curves(summaries: list[dict[str, Any]], path: str | os.PathLike) -> None:
+    """Validation MPJPE per epoch, one panel per 2D source, one line per row (mean over seeds),
+    the end of the warm-up marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from wsgcn.io import atomic_path
+
+    sources = _sources(summaries)
+    fig, axes = plt.subplots(1, len(sources), figsize=(6.5 * len(sources), 4.5), squeeze=False, sharey=True)
+    for ax, source in zip(axes[0], sources):
+        warm = set()
+        for i, (row, rs) in enumerate(_groups(summaries, source)):
+            per = [{c["epoch"]: c["val_mpjpe"] for c in curve_rows(s.get("curve")) if c.get("val_mpjpe") is not None}
+                   for s in rs]
+            epochs = sorted(set.intersection(*(set(p) for p in per))) if per else []
+            if not epochs:
+                continue
+            ys = [float(np.mean([p[e] for p in per])) for e in epochs]
+            ls = "--" if row["root"] == "solve" else "-"
+            ax.plot(epochs, ys, ls, color=f"C{ROW_KEYS.index(row['key'])}", lw=1.4,
+                    label=f"{row['label']}" + (f", root {row['root']}" if row["root"] else "") + f" ({len(rs)})")
+            warm |= {s["warmup_epochs"] for s in rs if s.get("warmup_epochs")}
+        for w in sorted(warm):
+            ax.axvline(w, color="0.5", ls=":", lw=1)
+            ax.text(w, 1.0, " end of warm-up", transform=ax.get_xaxis_transform(), va="top", fontsize=7, color="0.4")
+        ax.set_title(f"2D source {source}")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6.5)
+    axes[0][0].set_ylabel("validation MPJPE (mm, mean over seeds)")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
-def ordering_check(done: list[dict], source: str) -> list[str]:
-    """The paper's ordering: full < weak (bone + warm-up) < weak (no bone) < weak (no warm-up)."""
-    def mean(label: str, root: str | None) -> float | None:
-        xs = [r["mpjpe"] for r in done if r["source"] == source and r["label"] == label and r["root"] == root]
-        return float(np.mean(xs)) if xs else None
+# ----------------------------------------------------------------------------- main
 
-    out = []
-    for root in ("gt", "solve"):
-        vals = [("full", mean("full", None)), ("weak", mean("weak, warm-up, bone (WS-GCN)", root)),
-                ("weak_nobone", mean("weak, warm-up, no bone", root)), ("weak_nowarmup", mean("weak, bone, no warm-up", root))]
-        if any(v is None for _, v in vals):
-            continue
-        order = " < ".join(n for n, _ in sorted(vals, key=lambda x: x[1]))
-        holds = [n for n, _ in vals] == [n for n, _ in sorted(vals, key=lambda x: x[1])]
-        out.append(f"- `{source}`, `root: {root}`: measured order {order} "
-                   f"({'the paper ordering holds' if holds else 'differs from the paper ordering full < weak < weak_nobone < weak_nowarmup'}).")
-    return out + [""]
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", nargs="+", default=ROW_KEYS, metavar="KEY", help=f"rows to train: {', '.join(ROW_KEYS)}")
+    ap.add_argument("--roots", nargs="+", default=["gt", "solve"], choices=["gt", "solve"],
+                    help="root modes of the weak rows (the fully supervised rows have none)")
+    ap.add_argument("--sources", nargs="+", default=DEFAULT_SOURCES)
+    ap.add_argument("--seeds", type=int, nargs="+", default=DEFAULT_SEEDS)
+    ap.add_argument("--max-runs", type=int, default=None, metavar="N",
+                    help="train at most N runs (new or resumed, sweep included), then stop")
+    ap.add_argument("--budget-min", type=float, default=None, metavar="M", help="start no new run after M minutes")
+    ap.add_argument("--jobs", type=int, default=2, help="trainings run side by side")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per training")
+    ap.add_argument("--bone-weights", type=float, nargs="*", default=[0.01, 0.1, 1.0],
+                    help="candidates for train.bone_weight, chosen on validation (none: keep the configs' value)")
+    ap.add_argument("--tune-source", default="gt", help="2D source of the bone-weight sweep")
+    ap.add_argument("--data", default="data")
+    ap.add_argument("--out", default="runs/table", help="run folders (not committed)")
+    ap.add_argument("--summaries", default=str(ROOT / "docs" / "results"), help="summary folder (committed)")
+    ap.add_argument("--results", default=str(ROOT / "docs" / "RESULTS.md"))
+    ap.add_argument("--figure", default=None, help="curves figure (default: img/results_curves.png beside --results)")
+    ap.add_argument("--accept-stale", "--force-stale", dest="accept_stale", action="store_true",
+                    help="reuse summaries whose code fingerprint differs (marked in the table)")
+    ap.add_argument("--dry-run", action="store_true", help="print what would train and what is reused; train nothing")
+    ap.add_argument("--collect-only", action="store_true", help="train nothing: rebuild RESULTS.md from the summaries")
+    ap.add_argument("--extra-set", nargs="*", default=[], help=argparse.SUPPRESS)  # appended to every job (tiny runs)
+    a = ap.parse_args(argv)
+    bad = [r for r in a.rows if r not in ROW_KEYS]
+    if bad:
+        ap.error(f"unknown row(s) {', '.join(bad)}; valid: {', '.join(ROW_KEYS)}")
+    if a.jobs < 1 or a.threads < 0 or (a.max_runs is not None and a.max_runs < 0):
+        ap.error("--jobs must be >= 1, --threads and --max-runs >= 0")
+    return a
+
+
+def _check_oracle_support() -> None:
+    from wsgcn.config import load_config
+    from wsgcn.errors import WsgcnError
+
+    try:
+        load_config(None, [ORACLE_SET])
+    except WsgcnError as e:
+        sys.exit(f"reproduce_table: this wsgcn has no train.oracle_test yet ({e})")
+
+
+def _describe(job: dict[str, Any]) -> str:
+    if job["kind"] == "tuning":
+        return f"sweep  bone weight {job['weight']:g} ({job['source']}, seed 0)"
+    return f"{job['source']:5s} {job['tag']:22s} seed {job['seed']}"
+
+
+def _pending_state(job: dict[str, Any]) -> str:
+    last = Path(job["run"]) / "checkpoints" / "last.json"
+    m = read_summary(Path(job["run"]) / "table_job.json")
+    if last.is_file() and m is not None and m.get("fingerprint") == job["fp"]:
+        meta = read_summary(last) or {}
+        done, total = meta.get("epoch"), _get(meta, "config", "train", "epochs")
+        if isinstance(done, int) and isinstance(total, int) and done >= total:
+            return "summarise the finished run folder (no training)"
+        return f"resume (epoch {done}/{total})"
+    return "train" + ("" if job["status"] == "missing" else f" ({job['status']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parse_args(argv)
+    t0 = time.monotonic()
+    _check_oracle_support()
+    if a.collect_only:
+        c = rebuild(a)
+        print(f"wrote {a.results} from {len(c['summaries'])} summaries ({len(c['unused'])} not used)")
+        return 0
+    data = Path(a.data)
+    if not _has_data(a.data) and not a.dry_run:
+        subprocess.run([sys.executable, "-m", "wsgcn", "data", "build-mocap", "--out", str(data)], check=True)
+    fps = Fingerprints(a.data if _has_data(a.data) else None)
+    if fps.data_dir is None:
+        print(f"(no data under {a.data}: data fingerprints not checked)")
+    sched = Scheduler(a, t0)
+    plan: list[tuple[dict[str, Any], str]] = []
+
+    # 1. the bone-weight sweep (validation only), unless its summaries are all usable
+    sweep = bone_sweep(a, fps)
+    tune = [j for j in sweep["jobs"] if j["result"] is None]
+    bone_rows = any(r["config"] in BONE_CONFIGS for r in ROWS if r["key"] in a.rows)
+    if not bone_rows:
+        tune = []
+    if bone_rows:
+        plan += [(j, "reuse" if j["result"] is not None else _pending_state(j)) for j in sweep["jobs"]]
+
+    def finished(job: dict[str, Any], s: dict[str, Any]) -> None:
+        if job["kind"] == "tuning":
+            print(f"bone weight {job['weight']:g}: validation MPJPE {s['best_val_mpjpe']:.1f} mm", flush=True)
+            rebuild(a)
+        else:
+            o = _get(s, "oracle", "test_mpjpe")
+            print(f"{_describe(job)}: MPJPE {s['test']['mpjpe']['action_wise']:.1f} mm, P-MPJPE "
+                  f"{s['test']['p_mpjpe']['action_wise']:.1f} mm (val {s['best_val_mpjpe']:.1f}"
+                  + (f", oracle {o:.1f}" if o is not None else "") + f") in {s['train_s'] / 60:.1f} min", flush=True)
+            rebuild(a)  # the page after every run (fresh fingerprints: the code may have been edited)
+
+    if tune and not a.dry_run:
+        sched.run(tune, finished)
+        sweep = bone_sweep(a, fps)
+    if sweep["choice"] is not None:
+        print("bone weight: " + ", ".join(f"{j['weight']:g} → {j['result']['best_val_mpjpe']:.1f} mm"
+                                          for j in sweep["jobs"]) + f"; chosen {sweep['choice']:g}", flush=True)
+
+    # 2. the table, seed by seed
+    jobs, waiting = [], []
+    for seed in a.seeds:
+        for source in a.sources:
+            for row in ROWS:
+                if row["key"] not in a.rows or (row["root"] is not None and row["root"] not in a.roots):
+                    continue
+                if row["config"] in BONE_CONFIGS and sweep["pending"]:
+                    waiting.append(table_job(row, source, seed, None, a))
+                    continue
+                job = table_job(row, source, seed, sweep["choice"], a)
+                job["fp"] = fps(job)
+                job["status"] = classify(read_summary(job["summary"]), job["fp"])
+                if usable(job["status"], a.accept_stale):
+                    plan.append((job, "reuse" + (" (stale code, accepted)" if job["status"] != "valid" else "")))
+                else:
+                    jobs.append(job)
+                    plan.append((job, _pending_state(job)))
+    if a.dry_run:
+        budget = a.max_runs if a.max_runs is not None else math.inf
+        n_train = 0
+        for job, state in plan:
+            if not state.startswith("reuse"):
+                state += "" if n_train < budget else "  [after --max-runs]"
+                n_train += 1
+            print(f"{_describe(job)}: {state}")
+        for job in waiting:
+            print(f"{_describe(job)}: waits for the bone-weight sweep")
+        n_reuse = sum(1 for _, s in plan if s.startswith("reuse"))
+        print(f"{n_train} to train (in this invocation: {min(n_train, budget)}), {n_reuse} reused, "
+              f"{len(waiting)} waiting for the sweep" + (f"; --budget-min {a.budget_min:g} may stop earlier"
+                                                         if a.budget_min is not None else ""))
+        stale = [(p, w) for p, w in collect(a, fps)["unused"]]
+        for p, why in stale:
+            print(f"not used: {p} ({why})")
+        return 0
+    left = sched.run(jobs, finished)
+    c = rebuild(a)
+    wall = (time.monotonic() - t0) / 60
+    print(f"wrote {a.results} from {len(c['summaries'])} summaries ({len(c['unused'])} not used); "
+          f"this invocation: {sched.started} run(s) started in {wall:.1f} min"
+          + (f", {len(left)} left for a later part" if left else "")
+          + (f", {len(waiting)} waiting for the bone-weight sweep" if waiting else "")
+          + (f", {len(sched.failed)} FAILED" if sched.failed else ""), flush=True)
+    return 1 if sched.failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,9 +14,10 @@ from wsgcn.camera import Camera, h36m_cameras, project, save_cameras
 from wsgcn.data.h36m import (H36M_SUBJECTS, action_group, load_rig, load_sequences, prepare_h36m,
                              read_positions_2d, read_positions_3d, write_positions_2d, write_positions_3d)
 from wsgcn.errors import WsgcnError
-from wsgcn.skeleton import H36M17, H36M32_TO_17
+from wsgcn.skeleton import H36M16, H36M17, H36M17_TO_16, H36M32_TO_17
 
 META17 = {"num_joints": 17, "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
+META16 = {"num_joints": 16, "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]]}
 
 
 def world_poses(rng: np.random.Generator, t: int, joints: int = 32) -> np.ndarray:
@@ -273,6 +274,150 @@ def test_paper_split() -> None:
     assert len(subjects) == len(set(subjects)) == 7
     assert H36M_SUBJECTS["labelled"] == ["S1"] and H36M_SUBJECTS["test"] == ["S9", "S11"]
     assert set(subjects) == set(h36m_cameras())
+
+
+# ----------------------------------------------------------------------------- 16-joint 2D files
+
+def drop_neck(views: list[np.ndarray]) -> list[np.ndarray]:
+    """17-joint 2D views -> the same views with 16 joints (h36m16 order: no Neck/Nose)."""
+    return [np.ascontiguousarray(v[:, list(H36M17_TO_16)]) for v in views]
+
+
+@pytest.fixture()
+def h36m16_dir(tmp_path: Path) -> Path:
+    """S1 (2 actions), S5, S9; 2D sources 'gt' (17 joints), 'gt16' (the same without Neck/Nose),
+    'det' (17 joints + confidence) and 'det16' (its 16-joint copy)."""
+    rng = np.random.default_rng(5)
+    rig = h36m_cameras()
+    pos3 = {"S1": {"Walking 1": world_poses(rng, 30), "Directions": world_poses(rng, 20)},
+            "S5": {"Eating": world_poses(rng, 24)}, "S9": {"Photo 1": world_poses(rng, 16)}}
+    gt = {s: {a: project_views(w, rig[s]) for a, w in acts.items()} for s, acts in pos3.items()}
+    det = {s: {a: [np.concatenate([v, rng.uniform(0, 1, (*v.shape[:2], 1)).astype(np.float32)], axis=-1)
+                   for v in views] for a, views in acts.items()} for s, acts in gt.items()}
+    write_positions_3d(tmp_path / "data_3d_h36m.npz", pos3)
+    for src, pos in (("gt", gt), ("det", det)):
+        write_positions_2d(tmp_path / f"data_2d_h36m_{src}.npz", pos, META17)
+        write_positions_2d(tmp_path / f"data_2d_h36m_{src}16.npz",
+                           {s: {a: drop_neck(v) for a, v in acts.items()} for s, acts in pos.items()}, META16)
+    return tmp_path
+
+
+def _h36m_cfg(d: Path, source: str, *extra: str):
+    from wsgcn.config import load_config
+
+    return load_config(None, [f"data.dir={d}", "data.name=h36m", f"data.source={source}", "data.joints=16",
+                              "data.labelled=[S1]", "data.unlabelled=[S5]", "data.test=[S9]", *extra])
+
+
+def test_16_joint_2d_sequences_and_confidence(h36m16_dir: Path) -> None:
+    d = h36m16_dir
+    neck = H36M17.index("Neck")
+    keep = list(H36M17_TO_16)
+    for src in ("gt", "det"):
+        full, short = load_sequences(d, "h36m", src), load_sequences(d, "h36m", src + "16")
+        assert [(s.subject, s.action, s.camera) for s in short] == [(s.subject, s.action, s.camera) for s in full]
+        for a, b in zip(full, short):
+            assert a.missing_2d == () and b.missing_2d == ("Neck",)
+            assert b.keypoints_file == str(d / f"data_2d_h36m_{src}16.npz")
+            assert b.keypoints_2d.shape == a.keypoints_2d.shape and b.keypoints_2d.dtype == np.float32
+            np.testing.assert_array_equal(b.keypoints_2d[:, keep], a.keypoints_2d[:, keep])
+            assert np.isnan(b.keypoints_2d[:, neck]).all()
+            np.testing.assert_array_equal(b.pose_3d, a.pose_3d)
+            np.testing.assert_array_equal(b.root, a.root)
+            if src == "gt":
+                assert a.confidence is None and b.confidence is None
+            else:  # (T, 16, 3): the confidence column is kept; the absent Neck has confidence 0
+                assert b.confidence.shape == a.confidence.shape == (a.num_frames, 17)
+                np.testing.assert_array_equal(b.confidence[:, keep], a.confidence[:, keep])
+                np.testing.assert_array_equal(b.confidence[:, neck], 0)
+
+
+@pytest.mark.parametrize("src, extra", [("gt", ["train.root=gt"]), ("gt", ["train.supervision=full"]),
+                                        ("det", ["data.validation=[S9]"])])
+def test_16_joint_2d_gives_the_same_run_data_as_17(h36m16_dir: Path, src: str, extra: list[str]) -> None:
+    from wsgcn.data.splits import load_run_data, load_test
+
+    d = h36m16_dir
+    a, test_a = load_run_data(_h36m_cfg(d, src, *extra), include_test=True)
+    b, test_b = load_run_data(_h36m_cfg(d, src + "16", *extra), include_test=True)
+    assert len(a.labelled) > 0 and len(a.validation) > 0 and len(test_a) == 4 * 16
+    pairs = [(a.labelled, b.labelled), (a.unlabelled, b.unlabelled), (a.validation, b.validation), (test_a, test_b)]
+    for split in ("test", "validation"):
+        pairs.append((load_test(_h36m_cfg(d, src, *extra), split=split),
+                      load_test(_h36m_cfg(d, src + "16", *extra), split=split)))
+    for x, y in pairs:
+        assert x.inputs.shape[1:] == (16, 2) and x.targets.shape[1:] == (16, 3)
+        for f in ("inputs", "targets", "root", "intrinsics", "action", "subject"):
+            np.testing.assert_array_equal(getattr(x, f).numpy(), getattr(y, f).numpy(), err_msg=f)  # NaN == NaN
+        assert (x.actions, x.subjects) == (y.actions, y.subjects)
+        assert np.isfinite(y.inputs.numpy()).all()
+
+
+def test_16_joint_2d_with_17_joint_config_is_refused(h36m16_dir: Path) -> None:
+    from wsgcn.data.splits import load_run_data, load_test
+
+    d = h36m16_dir
+    load_run_data(_h36m_cfg(d, "gt", "data.joints=17"))  # the 17-joint file is fine
+    msg = r"data_2d_h36m_gt16\.npz: 16-joint 2D keypoints \(no Neck/Nose\) need data\.joints: 16"
+    with pytest.raises(WsgcnError, match=msg) as e:
+        load_run_data(_h36m_cfg(d, "gt16", "data.joints=17"))
+    assert str(d / "data_2d_h36m_gt16.npz") in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(WsgcnError, match=msg.replace("gt16", "det16")):  # evaluation too, with confidence
+        load_test(_h36m_cfg(d, "det16", "data.joints=17"))
+
+
+def test_other_2d_joint_counts_are_refused(h36m16_dir: Path) -> None:
+    d = h36m16_dir
+    pos2, _ = read_positions_2d(d / "data_2d_h36m_gt16.npz")
+    meta15 = {"num_joints": 15, "keypoints_symmetry": [[4, 5, 6], [1, 2, 3]]}
+    write_positions_2d(d / "data_2d_h36m_gt15.npz",
+                       {s: {a: [v[:, :15] for v in views] for a, views in acts.items()} for s, acts in pos2.items()},
+                       meta15)
+    with pytest.raises(WsgcnError, match=r"data_2d_h36m_gt15\.npz: positions_2d\['S1'\]\['Directions'\]\[0\] "
+                                         r"has 15 joints; expected 32 \(raw Human3\.6M\), 17 \(Human3\.6M-17\) "
+                                         r"or 16 \(Human3\.6M-17 without Neck/Nose\)"):
+        load_sequences(d, "h36m", "gt15")
+    # 3D stays 32 or 17 joints
+    rng = np.random.default_rng(6)
+    write_positions_3d(d / "data_3d_h36m.npz",
+                       {s: {a: world_poses(rng, 4, 16) for a in acts} for s, acts in pos2.items()})
+    with pytest.raises(WsgcnError, match=r"data_3d_h36m\.npz: positions_3d\['S1'\]\['Directions'\] has 16 joints"):
+        load_sequences(d, "h36m", "gt16")
+
+
+def test_train_and_evaluate_with_16_joint_2d(mocap_slice: Path, tmp_path: Path) -> None:
+    """A 16-joint copy of the mocap slice's ground-truth 2D trains and evaluates to exactly
+    the numbers of the 17-joint file (the 16 joints used are the same)."""
+    import shutil
+
+    from wsgcn.config import load_config
+    from wsgcn.evaluate import evaluate
+    from wsgcn.train import train
+
+    d = tmp_path / "data"
+    shutil.copytree(mocap_slice, d)
+    pos2, meta = read_positions_2d(d / "data_2d_mocap_gt.npz")
+    assert meta["num_joints"] == 17
+    meta16 = dict(meta, num_joints=16, keypoints_symmetry=[list(H36M16.joints_left), list(H36M16.joints_right)])
+    write_positions_2d(d / "data_2d_mocap_gt16.npz",
+                       {s: {a: drop_neck(v) for a, v in acts.items()} for s, acts in pos2.items()}, meta16)
+    results = {}
+    for src in ("gt", "gt16"):
+        cfg = load_config(Path("configs/mocap_weak.yaml"), [
+            f"data.dir={d}", f"data.source={src}", "data.unlabelled_stride=16", "data.eval_stride=4",
+            "train.epochs=1", "train.warmup_epochs=0", "train.max_steps_per_epoch=3", "train.batch_size=64",
+            "model.hidden=32", "model.num_blocks=1"])
+        train(cfg, tmp_path / src, progress=False)
+        results[src] = evaluate(tmp_path / src)
+    a, b = results["gt"], results["gt16"]
+    assert b["meta"]["source"] == "gt16" and b["num_poses"] == a["num_poses"] > 0
+    for k in ("mpjpe", "p_mpjpe", "n_mpjpe"):
+        for kind in ("action_wise", "frame_wise"):
+            assert np.isfinite(b[k][kind])
+            assert abs(a[k][kind] - b[k][kind]) <= 1e-6, (k, kind)
+    assert b["per_joint"].keys() == a["per_joint"].keys() and len(b["per_joint"]) == 16
+    for j in a["per_joint"]:
+        assert abs(a["per_joint"][j] - b["per_joint"][j]) <= 1e-6, j
 
 
 # ----------------------------------------------------------------------------- CDF preparation

@@ -194,6 +194,33 @@ def test_nonlocal_block_is_identity_at_init(skeleton):
     assert (block(x) - x).abs().max() > 1e-3
 
 
+def test_nonlocal_init_is_kaiming_normal_with_zero_biases():
+    # SPEC 1.2 / the SemGCN-WS-GCN code: theta, phi, g, the concatenation projection and the
+    # output map Kaiming-normal (std sqrt(2 / fan_in)), every bias 0, final BatchNorm 0.
+    torch.manual_seed(11)
+    C = 256
+    for block in (NonLocalBlock(C, H36M16), LiteralSemGCN(H36M16, hidden=C, num_blocks=1).input_nonlocal):
+        for name, fan_in in (("theta_weight", C), ("phi_weight", C), ("g_weight", C), ("concat_weight", C),
+                             ("out_weight", C // 2)):
+            w = getattr(block, name).detach()
+            expected = (2.0 / fan_in) ** 0.5
+            assert abs(w.std().item() / expected - 1) < 0.2, (name, w.std().item(), expected)
+            assert abs(w.mean().item()) < 0.2 * expected, name
+        for name in ("theta_bias", "phi_bias", "g_bias", "out_bias"):
+            assert torch.count_nonzero(getattr(block, name)) == 0, name
+        assert torch.count_nonzero(block.bn.weight) == 0 and torch.count_nonzero(block.bn.bias) == 0
+
+
+def test_literal_nonlocal_reorders_joints_as_the_original_code():
+    # The original concatenates the groups into one joint order and max-pools adjacent pairs
+    # of it; the literal model does the same, so its order must be the flattened SPEC list.
+    block = LiteralSemGCN(H36M16, hidden=8, num_blocks=1).input_nonlocal
+    spec = [[2, 3], [5, 6], [1, 4], [0, 7], [8, 9], [14, 15], [11, 12], [10, 13]]
+    assert block.order.tolist() == [j for g in spec for j in g]
+    assert block.pairs.tolist() == list(range(16))  # pairs are adjacent in that order
+    assert [block.order.tolist().index(j) for j in range(16)] == block.restore.tolist()
+
+
 def test_nonlocal_layers_start_as_identity_in_the_full_network():
     torch.manual_seed(8)
     with_nl = SemGCN(H36M16, hidden=16, num_blocks=2, nonlocal_layers=True)

@@ -101,9 +101,11 @@ def test_root_gt_and_full_supervision_run(mocap_slice: Path, tmp_path: Path):
     assert rows[0]["phase"] == "full" and rows[0]["loss_rep"] == 0
 
 
-def test_lr_schedule_is_a_staircase():
+def test_lr_schedule_is_a_staircase_counted_from_step_one():
+    # the k-th step (1-based) runs at lr * decay ** (k // decay_steps), as the original code:
+    # steps 1..9 at lr, step 10 is the first decayed one
     cfg = load_config(None, ["train.lr=1e-3", "train.lr_decay=0.5", "train.lr_decay_steps=10"])
-    assert [lr_at(cfg, s) for s in (0, 9, 10, 25)] == [1e-3, 1e-3, 5e-4, 2.5e-4]
+    assert [lr_at(cfg, s) for s in (1, 9, 10, 19, 20, 25)] == [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4, 2.5e-4]
 
 
 def test_evaluate_writes_spec_json_and_chart(mocap_slice: Path, tmp_path: Path, capsys):
@@ -142,3 +144,86 @@ def test_cli_user_errors_exit_2_with_one_line(argv, msg, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert msg in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- fidelity (SPEC 1.4, 2)
+
+def test_weak_step_runs_two_forward_passes(mocap_slice: Path):
+    from wsgcn.skeleton import get_skeleton
+    from wsgcn.train import TwoStreams, step_losses
+
+    cfg = _cfg(mocap_slice)
+    data, _ = load_run_data(cfg)
+    torch.manual_seed(0)
+    model = build_model_from_config(cfg).train()
+    bn = model.input_layer.bn
+    il, iu = torch.arange(64), torch.arange(64)
+    before = int(bn.num_batches_tracked)
+    out = step_losses(TwoStreams(model), cfg, data, il, iu, get_skeleton(16))
+    assert int(bn.num_batches_tracked) == before + 2  # BatchNorm saw two batches
+    assert out["loss_rep"] > 0 and torch.isfinite(out["loss"])
+    # BatchNorm normalised the labelled batch with its own statistics: the labelled prediction
+    # is the one a labelled-only pass gives (one pass over 128 mixed rows would differ).
+    with torch.no_grad():
+        alone, _ = TwoStreams(model)(data.labelled.inputs[il])
+        both, _ = TwoStreams(model)(data.labelled.inputs[il], data.unlabelled.inputs[iu])
+        mixed = model(torch.cat([data.labelled.inputs[il], data.unlabelled.inputs[iu]]))[:64]
+    torch.testing.assert_close(both, alone, rtol=0, atol=0)
+    assert (mixed - alone).abs().max() > 1e-4
+
+
+def test_batchnorm_counts_two_batches_per_weak_step_and_warmup_epochs_are_unlabelled_passes(
+        mocap_slice: Path, tmp_path: Path):
+    cfg = _cfg(mocap_slice, "train.epochs=2", "train.warmup_epochs=1", "train.max_steps_per_epoch=0")
+    data, _ = load_run_data(cfg)
+    per_pass_u, per_pass_l = len(data.unlabelled) // 64, len(data.labelled) // 64
+    assert per_pass_u != per_pass_l  # otherwise the test could not tell the two apart
+    train(cfg, tmp_path / "run", progress=False)
+    rows = [json.loads(x) for x in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
+    assert [r["phase"] for r in rows] == ["warmup", "weak"]
+    assert rows[0]["step"] == per_pass_u and rows[1]["step"] - rows[0]["step"] == per_pass_u
+    tensors, _ = read_checkpoint(tmp_path / "run/checkpoints/last.safetensors")
+    tracked = tensors["model.input_layer.bn.num_batches_tracked"]
+    assert int(tracked) == per_pass_u + 2 * per_pass_u  # warm-up: 1 per step; weak: 2 per step
+
+
+def test_oracle_is_labelled_and_never_changes_which_checkpoint_is_best(mocap_slice: Path, tmp_path: Path, capsys):
+    sets = ("train.epochs=4", "train.max_steps_per_epoch=4")
+    train(_cfg(mocap_slice, *sets), tmp_path / "plain", progress=False)
+    train(_cfg(mocap_slice, *sets, "train.oracle_test=true"), tmp_path / "oracle", progress=False)
+    a, ma = read_checkpoint(tmp_path / "plain/checkpoints/best.safetensors")
+    b, mb = read_checkpoint(tmp_path / "oracle/checkpoints/best.safetensors")
+    assert ma["best_epoch"] == mb["best_epoch"] and all(torch.equal(a[k], b[k]) for k in a)
+    rows = [json.loads(x) for x in (tmp_path / "oracle/metrics.jsonl").read_text().splitlines()]
+    assert all("test_mpjpe" in r for r in rows)
+    assert not any("test_mpjpe" in json.loads(x) for x in (tmp_path / "plain/metrics.jsonl").read_text().splitlines())
+    best_on_test = min(rows, key=lambda r: r["test_mpjpe"])
+    last = json.loads((tmp_path / "oracle/checkpoints/last.json").read_text())
+    assert last["oracle"]["epoch"] == best_on_test["epoch"]
+    assert last["oracle"]["test_mpjpe"] == best_on_test["test_mpjpe"]
+    assert "oracle" in last["oracle"]["label"] and "never used for selection" in last["oracle"]["label"]
+    assert "oracle: best epoch on test, frame-wise" in (tmp_path / "oracle/report.md").read_text()
+    # the test subjects' frame-wise error of that epoch, as evaluate prints it beside the honest figure
+    assert main(["evaluate", str(tmp_path / "oracle"), "--json", str(tmp_path / "e.json")]) == 0
+    out = capsys.readouterr().out
+    assert "oracle - best epoch on test" in out
+    res = json.loads((tmp_path / "e.json").read_text())
+    assert res["oracle"]["epoch"] == best_on_test["epoch"] and res["meta"]["selected_on"] == "validation"
+    assert main(["evaluate", str(tmp_path / "plain"), "--json", str(tmp_path / "p.json")]) == 0
+    assert "oracle" not in json.loads((tmp_path / "p.json").read_text())
+
+
+def test_all_labelled_trains_on_the_validation_subjects_too(mocap_slice: Path, tmp_path: Path):
+    cfg = _cfg(mocap_slice, "train.epochs=2", "train.max_steps_per_epoch=2", "data.all_labelled=true",
+               "train.oracle_test=true")
+    usual, _ = load_run_data(_cfg(mocap_slice))
+    data, _ = load_run_data(cfg)
+    assert len(data.validation) == 0 and len(data.labelled) == len(usual.labelled) + len(usual.validation)
+    summary = train(cfg, tmp_path / "run", progress=False)
+    assert summary["best_epoch"] == 2 and summary["oracle"] is not None  # best = last epoch
+    meta = json.loads((tmp_path / "run/checkpoints/best.json").read_text())
+    assert meta["epoch"] == 2 and meta["selected_on"].startswith("last epoch")
+    assert "no validation split" in (tmp_path / "run/report.md").read_text()
+    with pytest.raises(WsgcnError, match="no validation split"):
+        from wsgcn.evaluate import evaluate
+        evaluate(tmp_path / "run", split="validation")

@@ -39,6 +39,10 @@ class DataConfig:
     stride: int = 1  # keep every stride-th frame of the labelled subjects for training
     unlabelled_stride: int = 0  # the same for the unlabelled subjects; 0: as `stride`
     eval_stride: int = 1  # the same for validation and test
+    # Train on every labelled pose (the original code's protocol: all of S1): the validation
+    # subjects join the labelled set, no tail is held out, there is no validation split and
+    # `best` is the last epoch. Only for comparing with the paper (see train.oracle_test).
+    all_labelled: bool = False
 
 
 @dataclass
@@ -68,6 +72,9 @@ class TrainConfig:
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
     device: str = "auto"  # auto (GPU when present) | cpu | cuda
     max_steps_per_epoch: int = 0  # 0: a full pass; otherwise cap (for quick runs and tests)
+    # Also evaluate the test split after every epoch (frame-wise) and report the best epoch on
+    # test as a labelled oracle figure: what the original code reports. Never used for selection.
+    oracle_test: bool = False
 
 
 @dataclass

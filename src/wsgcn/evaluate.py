@@ -4,6 +4,7 @@ a printed table, a JSON file and a per-joint error chart."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from . import metrics
@@ -11,7 +12,7 @@ from .checkpoint import load_model, resolve_checkpoint
 from .config import apply_overrides, config_from_dict
 from .data.splits import load_test
 from .errors import WsgcnError
-from .io import write_json
+from .io import read_json, write_json
 from .skeleton import get_skeleton
 from .train import predict
 
@@ -43,9 +44,12 @@ def evaluate(checkpoint: str | os.PathLike, data_dir: str | None = None, source:
         "data": cfg.data.dir, "dataset": cfg.data.name, "source": cfg.data.source, "joints": cfg.data.joints,
         "supervision": t.supervision, "root": t.root if t.supervision == "weak" else None,
         "arch": cfg.model.arch, "nonlocal_layers": cfg.model.nonlocal_layers,
-        "selected_on": "validation", "val_mpjpe": meta.get("metrics", {}).get("val_mpjpe"),
+        "selected_on": meta.get("selected_on", "validation"), "val_mpjpe": meta.get("metrics", {}).get("val_mpjpe"),
         "mpjpe_note": "MPJPE averages over all joints including the root (error 0 after root alignment)",
     }
+    oracle = _oracle(path, meta)
+    if oracle is not None and split == "test" and data_dir is None and source is None and not overrides:
+        summary["oracle"] = oracle
     if json_out is not None:
         write_json(json_out, summary)
     if chart is not None:
@@ -54,3 +58,17 @@ def evaluate(checkpoint: str | os.PathLike, data_dir: str | None = None, source:
         per_joint_chart(summary["per_joint"], chart,
                         title=f"{cfg.name}: per-joint MPJPE on {split} ({cfg.data.source} 2D)")
     return summary
+
+
+def _oracle(path: Path, meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's oracle figure (``train.oracle_test``: best epoch on test, frame-wise), from the
+    ``last`` checkpoint beside ``path`` (it has seen every epoch), else from ``path`` itself."""
+    last = path.parent / "last.json"
+    if last.is_file():
+        try:
+            oracle = read_json(last).get("oracle")
+        except (WsgcnError, AttributeError):
+            oracle = None
+        if oracle is not None:
+            return oracle
+    return meta.get("oracle")

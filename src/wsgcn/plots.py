@@ -30,18 +30,20 @@ def training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLik
         ys = [h.get(key) for h in history]
         pts = [(e, y) for e, y in zip(ep, ys) if y is not None and y > 0]
         if pts:
-            ax1.plot(*zip(*pts), marker=".", label=label)
+            ax1.plot(*zip(*pts), marker="." if len(pts) < 60 else None, label=label)
     ax1.set_yscale("log")
     ax1.set_xlabel("epoch")
     ax1.set_ylabel("training loss")
     ax1.legend(fontsize=8)
-    for key, label in (("val_mpjpe", "MPJPE"), ("val_p_mpjpe", "P-MPJPE")):
+    for key, label, style in (("val_mpjpe", "validation MPJPE", "-"), ("val_p_mpjpe", "validation P-MPJPE", "-"),
+                              ("test_mpjpe", "test MPJPE (oracle only, not used for selection)", ":")):
         pts = [(h["epoch"], h[key]) for h in history if key in h]
         if pts:
-            ax2.plot(*zip(*pts), marker=".", label=label)
+            ax2.plot(*zip(*pts), ls=style, marker="." if len(pts) < 60 else None, label=label)
     ax2.set_xlabel("epoch")
-    ax2.set_ylabel("validation error (mm)")
-    ax2.legend(fontsize=8)
+    ax2.set_ylabel("error (mm)")
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend(fontsize=8)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         if 0 < warmup_epochs < (max(ep) if ep else 0):

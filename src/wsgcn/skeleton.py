@@ -1,4 +1,4 @@
-"""Joint sets: names, parents, left/right, the symmetric groups of the non-local layer.
+"""Joint sets: names, parents, left/right, the joint groups of the non-local layer.
 
 Two joint sets are used, both subsets of the 32 raw Human3.6M joints:
 
@@ -89,9 +89,10 @@ H36M17 = Skeleton(
     names=("Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax",
            "Neck", "Head", "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist"),
     parents=(-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15),
-    # 6 left/right pairs, then the trunk as (Hip, Spine), (Thorax, Head); Neck alone
-    # (a group of one joint is pooled with itself).
-    groups=((1, 4), (2, 5), (3, 6), (11, 14), (12, 15), (13, 16), (0, 7), (8, 10), (9, 9)),
+    # The 16-joint groups below, on the same joints (our choice: the SemGCN/WS-GCN code has no
+    # 17-joint grouping), plus Neck alone (a group of one joint is pooled with itself), so a
+    # 17-joint network pools exactly the pairs the original pools and adds one group.
+    groups=((2, 3), (5, 6), (1, 4), (0, 7), (8, 10), (15, 16), (12, 13), (11, 14), (9, 9)),
 )
 
 H36M16 = Skeleton(
@@ -99,8 +100,11 @@ H36M16 = Skeleton(
     names=("Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax",
            "Head", "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist"),
     parents=(-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 8, 10, 11, 8, 13, 14),
-    # The 8 groups of two of the paper: 6 left/right pairs plus (Hip, Spine), (Thorax, Head).
-    groups=((1, 4), (2, 5), (3, 6), (10, 13), (11, 14), (12, 15), (0, 7), (8, 9)),
+    # The 8 groups of the SemGCN/WS-GCN code (SPEC 1.2), in its order: (RKnee, RFoot),
+    # (LKnee, LFoot), (RHip, LHip), (Hip, Spine), (Thorax, Head), (RElbow, RWrist),
+    # (LElbow, LWrist), (LShoulder, RShoulder). Not all left/right pairs: knees, feet, elbows
+    # and wrists are pooled along the limb.
+    groups=((2, 3), (5, 6), (1, 4), (0, 7), (8, 9), (14, 15), (11, 12), (10, 13)),
 )
 
 # Indices into the 17-joint order that make the 16-joint order.

@@ -2,6 +2,13 @@
 batch per step (supervised + reprojection + bone-length losses), validation-only model
 selection, safetensors checkpoints, exact resume.
 
+As the original WS-GCN code (docs/FIDELITY.md): in weak training every epoch, warm-up
+included, is one pass over the unlabelled rows; the labelled and the unlabelled batch go
+through the network in two forward passes (BatchNorm normalises each with its own statistics);
+the learning rate of the k-th step (1-based) is ``lr * decay ** (k // decay_steps)``. With
+``train.oracle_test`` the test split is also evaluated after every epoch and the best epoch on
+test is reported as a labelled oracle figure; it never selects a checkpoint.
+
 RUN_DIR layout written by :func:`train`:
 ``config.yaml`` (resolved), ``metrics.jsonl`` and ``metrics.csv`` (one row per epoch),
 ``curves.png`` (loss and validation error), ``report.md``, ``checkpoints/best.safetensors``
@@ -28,7 +35,7 @@ from . import distributed, losses, metrics
 from .checkpoint import build_model_from_config, model_state, read_checkpoint, save_checkpoint
 from .config import Config, apply_overrides, config_from_dict, dump_config
 from .data.batches import IndexStream, PoseSet, eval_batches
-from .data.splits import RunData, load_run_data
+from .data.splits import RunData, load_run_data, load_test
 from .errors import WsgcnError
 from .io import ensure_dir, write_text
 from .runtime import tune_allocator
@@ -36,7 +43,9 @@ from .skeleton import get_skeleton
 
 
 def lr_at(cfg: Config, step: int) -> float:
-    """Learning rate after ``step`` optimiser steps: ``lr * lr_decay ** (step // lr_decay_steps)``."""
+    """Learning rate of the ``step``-th optimiser step (1-based):
+    ``lr * lr_decay ** (step // lr_decay_steps)``, as the original code (its step counter is
+    incremented before the rate is set, so step 100 000 is the first at ``lr * 0.96``)."""
     t = cfg.train
     return t.lr * t.lr_decay ** (step // t.lr_decay_steps)
 
@@ -55,12 +64,15 @@ def predict(model: nn.Module, inputs: torch.Tensor, batch_size: int = 4096) -> n
     return np.concatenate(out)
 
 
-def validate(model: nn.Module, data: PoseSet) -> dict[str, float]:
-    """Frame-wise MPJPE and P-MPJPE (mm) on ``data``."""
+def validate(model: nn.Module, data: PoseSet, prefix: str = "val") -> dict[str, float]:
+    """Frame-wise MPJPE and P-MPJPE (mm) on ``data``: ``{prefix}_mpjpe``, ``{prefix}_p_mpjpe``."""
     pred = predict(model, data.inputs)
     gt = data.targets.cpu().numpy()
-    return {"val_mpjpe": float(np.mean(metrics.mpjpe(pred, gt))),
-            "val_p_mpjpe": float(np.mean(metrics.p_mpjpe(pred, gt)))}
+    return {f"{prefix}_mpjpe": float(np.mean(metrics.mpjpe(pred, gt))),
+            f"{prefix}_p_mpjpe": float(np.mean(metrics.p_mpjpe(pred, gt)))}
+
+
+ORACLE_LABEL = "oracle: best epoch on test, frame-wise (the original code's protocol; never used for selection)"
 
 
 @dataclass
@@ -70,6 +82,47 @@ class _State:
     best: float = math.inf
     best_epoch: int = -1
     history: list | None = None
+    oracle: dict | None = None  # {"epoch", "test_mpjpe", "test_p_mpjpe"}: lowest test MPJPE so far
+
+
+class TwoStreams(nn.Module):
+    """The network applied to the labelled and, when given, the unlabelled batch in two
+    separate forward passes (as the original code), so that BatchNorm normalises each batch
+    with its own statistics. One module, so DistributedDataParallel sees one forward per step."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x_l: torch.Tensor, x_u: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(B1, J, 2), (B2, J, 2) -> (B1, J, 3), (B2, J, 3) or None."""
+        return self.model(x_l), (self.model(x_u) if x_u is not None else None)
+
+
+def step_losses(net: nn.Module, cfg: Config, data: RunData, il: torch.Tensor, iu: torch.Tensor | None,
+                skeleton) -> dict[str, torch.Tensor]:
+    """The losses of one training step: ``loss`` (the total), ``loss_sup``, ``loss_rep``, ``loss_bone``.
+
+    ``net`` a :class:`TwoStreams` (or its DDP wrapper); ``il`` labelled row indices; ``iu``
+    unlabelled row indices (a weak step after warm-up) or None (warm-up, full supervision).
+    The supervised loss compares the raw prediction with the root-relative target (root 0),
+    as the original; reprojection and bone penalty use the root-centred prediction."""
+    t = cfg.train
+    x_l, y_l = data.labelled.inputs[il], data.labelled.targets[il]
+    x_u = data.unlabelled.inputs[iu] if iu is not None else None
+    pred_l, pred_u = net(x_l, x_u)
+    loss_sup = losses.mse_3d(pred_l, y_l)
+    zero = torch.zeros((), device=loss_sup.device)
+    out = {"loss": loss_sup, "loss_sup": loss_sup, "loss_rep": zero, "loss_bone": zero}
+    if pred_u is not None:
+        rel_u = pred_u - pred_u[:, :1]
+        root = data.unlabelled.root[iu] if t.root == "gt" else None
+        out["loss_rep"] = losses.reprojection_loss(rel_u, x_u, data.unlabelled.intrinsics[iu], root=root)
+        out["loss"] = out["loss"] + t.reprojection_weight * out["loss_rep"]
+        if t.bone_weight > 0:
+            out["loss_bone"] = losses.bone_length_penalty(pred_l - pred_l[:, :1], rel_u, skeleton)
+            out["loss"] = out["loss"] + t.bone_weight * out["loss_bone"]
+    return out
 
 
 def _phase(cfg: Config, epoch: int) -> str:
@@ -139,7 +192,12 @@ def _write_report(run_dir: Path, cfg: Config, st: _State, data: RunData, wall: f
         f"- model: {cfg.model.arch}, hidden {cfg.model.hidden}, blocks {cfg.model.num_blocks}, "
         f"non-local {cfg.model.nonlocal_layers}",
         f"- epochs completed: {st.epoch}, steps: {st.step}",
-        f"- best validation MPJPE: {st.best:.2f} mm at epoch {st.best_epoch} (checkpoint selected on validation only)",
+        (f"- best validation MPJPE: {st.best:.2f} mm at epoch {st.best_epoch} (checkpoint selected on validation only)"
+         if len(data.validation) else
+         f"- no validation split (`data.all_labelled`): `best` is the last epoch ({st.best_epoch}); "
+         "compare with the paper through the oracle figure only"),
+        *([f"- {ORACLE_LABEL}: MPJPE {st.oracle['test_mpjpe']:.2f} mm, P-MPJPE {st.oracle['test_p_mpjpe']:.2f} mm "
+           f"at epoch {st.oracle['epoch']}"] if st.oracle else []),
         f"- wall time of this call: {wall:.1f} s on {platform.machine()} with {torch.get_num_threads()} torch threads"
         + (f" per process, {world} processes (DistributedDataParallel)" if world > 1 else ""),
         "", "Evaluate on the test subjects with `wsgcn evaluate " + str(run_dir) + "`.", "",
@@ -215,13 +273,16 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         gen_u.set_state(extra["rng.gen_u"])
         for name, s in (("l", stream_l), ("u", stream_u)):
             s.load_state({k: extra[f"stream.{name}.{k}"] for k in ("perm", "pos")})
+        oracle = meta.get("oracle")
         st = _State(epoch=meta["epoch"], step=meta["step"], best=meta["best"], best_epoch=meta["best_epoch"],
-                    history=meta["history"])
+                    history=meta["history"],
+                    oracle={k: oracle[k] for k in ("epoch", "test_mpjpe", "test_p_mpjpe")} if oracle else None)
     if ctx.rank > 0:  # every rank starts from rank 0's weights (DDP broadcasts them); own dropout noise
         torch.manual_seed(t.seed + ctx.rank)
-    net: nn.Module = model
+    net: nn.Module = TwoStreams(model)
     if ctx.world > 1:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+        net = nn.parallel.DistributedDataParallel(net, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+    test = load_test(cfg).to(ctx.device) if t.oracle_test and ctx.is_main else None
     if ctx.is_main:
         ensure_dir(run_dir)
         write_text(run_dir / "config.yaml", dump_config(cfg))
@@ -234,7 +295,8 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         epoch = st.epoch
         phase = _phase(cfg, epoch)
         use_unl = phase == "weak"
-        steps = (stream_u if use_unl else stream_l).batches_per_pass()
+        # weak training: every epoch, warm-up included, is one pass over the unlabelled rows
+        steps = (stream_u if t.supervision == "weak" else stream_l).batches_per_pass()
         if t.max_steps_per_epoch > 0:
             steps = min(steps, t.max_steps_per_epoch)
         net.train()
@@ -245,40 +307,22 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
                    leave=False, dynamic_ncols=True)
         for _ in bar:
             d0 = time.perf_counter()
-            lr = lr_at(cfg, st.step)
+            lr = lr_at(cfg, st.step + 1)
             for g in opt.param_groups:
                 g["lr"] = lr
             il = ctx.shard(stream_l.next())
-            x_l, y_l = data.labelled.inputs[il], data.labelled.targets[il]
-            if use_unl:
-                iu = ctx.shard(stream_u.next())
-                x_u = data.unlabelled.inputs[iu]
-                x_lu = torch.cat([x_l, x_u])
-                data_s += time.perf_counter() - d0
-                pred = net(x_lu)
-                pred_l, pred_u = pred[: len(il)], pred[len(il):]
-            else:
-                data_s += time.perf_counter() - d0
-                pred_l = net(x_l)
-            loss_sup = losses.mse_3d(pred_l, y_l)
-            loss = loss_sup
-            loss_rep = loss_bone = torch.zeros(())
-            if use_unl:
-                rel_u = pred_u - pred_u[:, :1]
-                root = data.unlabelled.root[iu] if t.root == "gt" else None
-                loss_rep = losses.reprojection_loss(rel_u, x_u, data.unlabelled.intrinsics[iu], root=root)
-                loss = loss + t.reprojection_weight * loss_rep
-                if t.bone_weight > 0:
-                    loss_bone = losses.bone_length_penalty(pred_l - pred_l[:, :1], rel_u, skel)
-                    loss = loss + t.bone_weight * loss_bone
+            iu = ctx.shard(stream_u.next()) if use_unl else None
+            data_s += time.perf_counter() - d0
+            ls = step_losses(net, cfg, data, il, iu, skel)
+            loss = ls["loss"]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if t.max_grad_norm > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), t.max_grad_norm)
             opt.step()
             st.step += 1
-            for k, v in (("loss", loss), ("loss_sup", loss_sup), ("loss_rep", loss_rep), ("loss_bone", loss_bone)):
-                sums[k] += float(v.detach())
+            for k in sums:
+                sums[k] += float(ls[k].detach())
             bar.set_postfix(loss=f"{float(loss.detach()):.5f}")
         bar.close()
         if not all(math.isfinite(v) for v in sums.values()):
@@ -294,16 +338,26 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
             ctx.barrier()
             continue
         if st.epoch % t.eval_every == 0 or st.epoch == t.epochs:
-            row.update(validate(model, data.validation))
-            if row["val_mpjpe"] < st.best:
-                st.best, st.best_epoch, is_best = row["val_mpjpe"], st.epoch, True
+            if len(data.validation):
+                row.update(validate(model, data.validation))
+                if row["val_mpjpe"] < st.best:
+                    st.best, st.best_epoch, is_best = row["val_mpjpe"], st.epoch, True
+            if test is not None:  # oracle figure only: it never touches st.best / is_best
+                row.update(validate(model, test, prefix="test"))
+                if st.oracle is None or row["test_mpjpe"] < st.oracle["test_mpjpe"]:
+                    st.oracle = {"epoch": st.epoch, "test_mpjpe": row["test_mpjpe"], "test_p_mpjpe": row["test_p_mpjpe"]}
+        if not len(data.validation):  # data.all_labelled: nothing to select on, `best` is the last epoch
+            st.best_epoch, is_best = st.epoch, True
         st.history.append(row)
         if progress:
             val = f", val MPJPE {row['val_mpjpe']:.1f} mm" if "val_mpjpe" in row else ""
+            val += f", test MPJPE {row['test_mpjpe']:.1f} mm (oracle)" if "test_mpjpe" in row else ""
             tqdm.write(f"epoch {st.epoch}/{t.epochs} [{phase}] loss {row['loss']:.5f}{val} ({row['train_s']:.1f} s)")
         base_meta = {"config": cfg.to_dict(), "epoch": st.epoch, "step": st.step, "arch": cfg.model.arch,
                      "joints": list(skel.names), "best": st.best, "best_epoch": st.best_epoch,
                      "metrics": {k: row[k] for k in ("val_mpjpe", "val_p_mpjpe") if k in row},
+                     "selected_on": "validation" if len(data.validation) else "last epoch (no validation split)",
+                     **({"oracle": {**st.oracle, "label": ORACLE_LABEL}} if st.oracle else {}),
                      "torch_version": torch.__version__}
         if is_best:
             save_checkpoint(ckpt_dir / "best.safetensors", model, base_meta)
@@ -317,4 +371,5 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         _write_report(run_dir, cfg, st, data, wall, ctx.world)
     distributed.teardown(ctx)
     return {"run_dir": str(run_dir), "epochs": st.epoch, "steps": st.step, "best_val_mpjpe": st.best,
-            "best_epoch": st.best_epoch, "wall_s": wall, "finished": st.epoch >= t.epochs, "rank": ctx.rank}
+            "best_epoch": st.best_epoch, "wall_s": wall, "finished": st.epoch >= t.epochs, "rank": ctx.rank,
+            "oracle": st.oracle}

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..camera import normalize_screen_coordinates
+from ..errors import WsgcnError
 from ..skeleton import Skeleton, select_joints
 
 
@@ -63,7 +64,16 @@ def build_poseset(sequences: Seq, skeleton: Skeleton, stride: int = 1,
                   action_key=lambda s: s.action) -> PoseSet:
     """Flatten sequences (``wsgcn.data.h36m.Sequence``) into a :class:`PoseSet`, keeping
     every ``stride``-th frame and the joints of ``skeleton``. ``action_key`` maps a sequence
-    to the action name used for per-action reporting."""
+    to the action name used for per-action reporting.
+
+    A sequence whose 2D file lacks joints of ``skeleton`` (``missing_2d``: a 16-joint file used
+    with the 17-joint set) is refused with one line naming the file; no NaN input can pass."""
+    for s in sequences:
+        missing = [n for n in getattr(s, "missing_2d", ()) if n in skeleton.names]
+        if missing:
+            where = getattr(s, "keypoints_file", "") or "2D keypoints"
+            raise WsgcnError(f"{where}: 16-joint 2D keypoints (no Neck/Nose) need data.joints: 16 "
+                             f"(joint set {skeleton.name} uses {', '.join(missing)})")
     if not sequences:
         return empty_like_joints(skeleton.num_joints)
     inputs, targets, roots, intr, act, subj = [], [], [], [], [], []
@@ -76,7 +86,11 @@ def build_poseset(sequences: Seq, skeleton: Skeleton, stride: int = 1,
         n = kp.shape[0]
         if n == 0:
             continue
-        inputs.append(select_joints(kp, skeleton).astype(np.float32))
+        x = select_joints(kp, skeleton).astype(np.float32)
+        if not np.isfinite(x).all():
+            where = getattr(s, "keypoints_file", "") or "2D keypoints"
+            raise WsgcnError(f"{where}: non-finite 2D input for {s.subject} {s.action!r} camera {s.camera}")
+        inputs.append(x)
         targets.append(select_joints(np.asarray(s.pose_3d[sl]), skeleton).astype(np.float32))
         roots.append(np.asarray(s.root[sl], dtype=np.float32))
         intr.append(np.broadcast_to(cam.normalized_intrinsics.astype(np.float32), (n, 9)))

@@ -6,7 +6,9 @@ Files in a data folder (SPEC 3, docs/DATA.md):
   float32 world coordinates in metres (Human3.6M: the 32 raw joints).
 * ``data_2d_<name>_<source>.npz``: key ``positions_2d``, dict subject -> action -> list (one per
   camera) of (T, J, 2) pixels, optionally (T, J, 3) with a confidence column; key ``metadata``
-  with ``num_joints`` and ``keypoints_symmetry``.
+  with ``num_joints`` and ``keypoints_symmetry``. J is 32 (raw), 17, or 16 (the 17 joints
+  without Neck/Nose, in the ``h36m16`` order: the stacked-hourglass detections and the
+  original code's prepared 2D).
 * ``data_cameras_<name>.json``: the cameras (:func:`wsgcn.camera.load_cameras`); optional for
   Human3.6M, whose published cameras are built in.
 
@@ -33,7 +35,7 @@ from tqdm import tqdm
 from ..camera import Camera, CameraRig, h36m_cameras, load_cameras
 from ..errors import WsgcnError
 from ..io import load_npz, natural_key, write_npz
-from ..skeleton import H36M17, H36M32_TO_17
+from ..skeleton import H36M16, H36M17, H36M17_TO_16, H36M32_TO_17
 
 H36M_SUBJECTS: dict[str, list[str]] = {
     "labelled": ["S1"],
@@ -273,6 +275,11 @@ class Sequence:
     ``pose_3d`` (T, 17, 3) float32 root-relative metres (pelvis = 0); ``root`` (T, 3) float32
     camera-frame pelvis position in metres; ``keypoints_2d`` (T, 17, 2) float32 pixels;
     ``confidence`` (T, 17) float32 or None.
+
+    ``missing_2d`` names the 17-joint joints that the 2D file does not have (``("Neck",)`` for
+    a 16-joint file); their ``keypoints_2d`` are NaN and their confidence 0, so they can only
+    be used through a joint set without them (``build_poseset`` refuses otherwise).
+    ``keypoints_file`` is the 2D file, for messages.
     """
 
     subject: str
@@ -283,6 +290,8 @@ class Sequence:
     root: np.ndarray
     keypoints_2d: np.ndarray
     confidence: np.ndarray | None = None
+    missing_2d: tuple[str, ...] = ()
+    keypoints_file: str = ""
 
     @property
     def num_frames(self) -> int:
@@ -299,6 +308,27 @@ def _to_17(label: str, a: np.ndarray) -> np.ndarray:
     raise WsgcnError(f"{label} has {j} joints; expected {_RAW_JOINTS} (raw Human3.6M) or {H36M17.num_joints}")
 
 
+_MISSING_16 = tuple(n for n in H36M17.names if n not in H36M16.names)  # ("Neck",)
+
+
+def _2d_to_17(label: str, a: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """2D (T, 32|17|16, 2|3) -> ((T, 17, 2|3) in the 17-joint order, names of the joints the
+    file lacks). A 16-joint file (``h36m16`` order) gets NaN keypoints and confidence 0 in
+    the Neck slot."""
+    j = a.shape[1]
+    if j not in (_RAW_JOINTS, H36M17.num_joints, H36M16.num_joints):
+        raise WsgcnError(f"{label} has {j} joints; expected {_RAW_JOINTS} (raw Human3.6M), "
+                         f"{H36M17.num_joints} (Human3.6M-17) or {H36M16.num_joints} "
+                         "(Human3.6M-17 without Neck/Nose)")
+    if j != H36M16.num_joints:
+        return _to_17(label, a), ()
+    out = np.full((a.shape[0], H36M17.num_joints, a.shape[2]), np.nan, dtype=np.float32)
+    out[:, list(H36M17_TO_16)] = a
+    if a.shape[2] == 3:
+        out[:, [H36M17.index(n) for n in _MISSING_16], 2] = 0.0
+    return out, _MISSING_16
+
+
 def load_sequences(data_dir: str | Path, name: str, source: str,
                    subjects: Iterable[str] | None = None) -> list[Sequence]:
     """Read ``data_3d_<name>.npz``, ``data_2d_<name>_<source>.npz`` and the cameras from
@@ -308,7 +338,8 @@ def load_sequences(data_dir: str | Path, name: str, source: str,
     order (S1, S5, ..., S11), sorted actions, camera index. Every 3D action must have 2D for
     every camera of the rig; actions only in the 2D file are ignored. When the 2D and 3D frame
     counts differ the longer one is cut to the shorter (detector files sometimes carry extra
-    frames); a view left without frames is skipped.
+    frames); a view left without frames is skipped. A 16-joint 2D file (no Neck/Nose) gives
+    sequences with ``missing_2d == ("Neck",)`` and NaN in that slot of ``keypoints_2d``.
     """
     data_dir = Path(data_dir)
     _check_name("dataset name", name)
@@ -352,7 +383,7 @@ def load_sequences(data_dir: str | Path, name: str, source: str,
                                  f"has {len(cams)} cameras for {s}")
             world = _to_17(f"{p3}: positions_3d[{s!r}][{a!r}]", pos3[s][a]).astype(np.float64)
             for c, cam in enumerate(cams):
-                kp = _to_17(f"{p2}: positions_2d[{s!r}][{a!r}][{c}]", views[c])
+                kp, missing = _2d_to_17(f"{p2}: positions_2d[{s!r}][{a!r}][{c}]", views[c])
                 t = min(len(world), len(kp))
                 if t == 0:
                     continue
@@ -364,6 +395,7 @@ def load_sequences(data_dir: str | Path, name: str, source: str,
                     root=root.astype(np.float32),
                     keypoints_2d=np.ascontiguousarray(kp[:t, :, :2], dtype=np.float32),
                     confidence=np.ascontiguousarray(kp[:t, :, 2], dtype=np.float32) if kp.shape[2] == 3 else None,
+                    missing_2d=missing, keypoints_file=str(p2),
                 ))
     return out
 

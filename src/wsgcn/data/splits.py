@@ -62,7 +62,11 @@ def load_run_data(cfg: Config, include_test: bool = False) -> tuple[RunData, Pos
     subjects = resolve_subjects(cfg)
     key = lambda s: action_group(s.action)  # noqa: E731
     lab = load_sequences(Path(d.dir), d.name, d.source, subjects["labelled"])
-    if subjects["validation"]:
+    if d.all_labelled:  # the original code's protocol: every labelled pose trains, nothing to validate on
+        if subjects["validation"]:
+            lab = lab + load_sequences(Path(d.dir), d.name, d.source, subjects["validation"])
+        val = []
+    elif subjects["validation"]:
         val = load_sequences(Path(d.dir), d.name, d.source, subjects["validation"])
     else:
         lab, val = split_tail(lab, d.val_fraction)
@@ -81,7 +85,7 @@ def load_run_data(cfg: Config, include_test: bool = False) -> tuple[RunData, Pos
                    subjects=subjects)
     if len(data.labelled) == 0:
         raise WsgcnError("no labelled training poses (check data.labelled and data.stride)")
-    if len(data.validation) == 0:
+    if len(data.validation) == 0 and not d.all_labelled:
         raise WsgcnError("empty validation set (set data.validation or data.val_fraction > 0)")
     if cfg.train.supervision == "weak" and len(data.unlabelled) == 0:
         raise WsgcnError("weak supervision needs unlabelled subjects (data.unlabelled)")
@@ -97,6 +101,8 @@ def load_test(cfg: Config, subjects: list[str] | None = None, split: str = "test
     skel = get_skeleton(d.joints)
     if subjects is None:
         subjects = resolve_subjects(cfg)[split] if split in SPLIT_KEYS else None
+    if split == "validation" and d.all_labelled:
+        raise WsgcnError("this run trained on all labelled data (data.all_labelled): it has no validation split")
     if split == "validation" and not subjects:
         lab = load_sequences(Path(d.dir), d.name, d.source, resolve_subjects(cfg)["labelled"])
         _, seqs = split_tail(lab, d.val_fraction)

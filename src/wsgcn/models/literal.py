@@ -29,6 +29,7 @@ from torch import nn
 
 from ..errors import WsgcnError
 from ..skeleton import Skeleton
+from .semgcn import init_nonlocal_
 
 
 def _uniform(t: torch.Tensor, fan_in: int) -> None:
@@ -114,13 +115,7 @@ class LiteralNonLocal(nn.Module):
         self.out_weight = nn.Parameter(torch.empty(c, h))
         self.out_bias = nn.Parameter(torch.empty(c))
         self.bn = nn.BatchNorm1d(c)
-        for p in (self.theta_weight, self.theta_bias, self.phi_weight, self.phi_bias,
-                  self.g_weight, self.g_bias, self.concat_weight):
-            _uniform(p, c)
-        _uniform(self.out_weight, h)
-        _uniform(self.out_bias, h)
-        nn.init.zeros_(self.bn.weight)
-        nn.init.zeros_(self.bn.bias)
+        init_nonlocal_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         xr = x[:, self.order, :].transpose(1, 2)  # (B, C, J), groups adjacent

@@ -29,12 +29,13 @@ block ``theta_weight``/``phi_weight``/``g_weight`` (C/2, C) + biases (C/2,), ``c
 ``out_weight`` (C, C/2), ``out_bias`` (C,), ``bn`` (BatchNorm1d, weight and bias start at 0).
 ``e`` holds the edge weights in row-major order of the adjacency's non-zeros.
 
-Initialisation (as the SemGCN reference code): ``W`` xavier-uniform with gain 1.414 applied to
-the stacked (2, Cin, Cout) tensor (PyTorch's fan rule then uses fan_in = Cin*Cout,
-fan_out = 2*Cout); ``e`` = 1; graph-conv bias uniform(-1/sqrt(Cout), 1/sqrt(Cout)); the 1x1
-convolutions of the non-local block uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and
-biases (PyTorch's default convolution init); BatchNorm weight 1, bias 0, except the non-local
-block's final BatchNorm (weight 0, bias 0, so the block starts as the identity).
+Initialisation, as the SemGCN/WS-GCN code (SPEC 1.1-1.2): ``W`` xavier-uniform with gain 1.414
+applied to the stacked (2, Cin, Cout) tensor (PyTorch's fan rule then uses fan_in = Cin*Cout,
+fan_out = 2*Cout); ``e`` = 1; graph-conv bias uniform(-1/sqrt(Cout), 1/sqrt(Cout)); in the
+non-local block theta, phi, g, the concatenation projection ``w`` and the output map ``W``
+Kaiming-normal (std sqrt(2 / fan_in): fan_in = C for theta/phi/g/w, C/2 for W) with zero
+biases; BatchNorm weight 1, bias 0, except the non-local block's final BatchNorm (weight 0,
+bias 0, so the block starts as the identity).
 """
 
 from __future__ import annotations
@@ -69,9 +70,29 @@ def edge_index(adjacency: np.ndarray) -> torch.Tensor:
 
 
 def uniform_fan_in_(tensor: torch.Tensor, fan_in: int) -> None:
-    """In-place uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default conv/linear init)."""
+    """In-place uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) (the graph-conv bias init)."""
     bound = 1.0 / math.sqrt(fan_in)
     nn.init.uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_fan_in_(tensor: torch.Tensor, fan_in: int) -> None:
+    """In-place normal(0, sqrt(2 / fan_in)): ``nn.init.kaiming_normal_``'s default (fan_in mode,
+    gain sqrt(2)) for a 1x1 convolution with ``fan_in`` input channels, whatever the shape in
+    which the weight is stored here."""
+    with torch.no_grad():
+        tensor.normal_(0.0, math.sqrt(2.0 / fan_in))
+
+
+def init_nonlocal_(block: nn.Module) -> None:
+    """The SemGCN/WS-GCN code's non-local init: theta, phi, g, concatenation and output maps
+    Kaiming-normal, their biases 0, the final BatchNorm's weight and bias 0 (identity at start).
+    ``block`` has the parameters of :class:`NonLocalBlock` (the literal model's too)."""
+    c = block.concat_weight.numel()
+    for w in (block.theta_weight, block.phi_weight, block.g_weight, block.concat_weight):
+        kaiming_normal_fan_in_(w, c)
+    kaiming_normal_fan_in_(block.out_weight, c // 2)
+    for b in (block.theta_bias, block.phi_bias, block.g_bias, block.out_bias, block.bn.weight, block.bn.bias):
+        nn.init.zeros_(b)
 
 
 def bn_fold(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
@@ -274,14 +295,7 @@ class NonLocalBlock(nn.Module):
         self.out_weight = nn.Parameter(torch.empty(c, h))
         self.out_bias = nn.Parameter(torch.empty(c))
         self.bn = nn.BatchNorm1d(c)
-        for p in (self.theta_weight, self.theta_bias, self.phi_weight, self.phi_bias,
-                  self.g_weight, self.g_bias):
-            uniform_fan_in_(p, c)
-        uniform_fan_in_(self.concat_weight, c)
-        uniform_fan_in_(self.out_weight, h)
-        uniform_fan_in_(self.out_bias, h)
-        nn.init.zeros_(self.bn.weight)
-        nn.init.zeros_(self.bn.bias)
+        init_nonlocal_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, J, C = x.shape

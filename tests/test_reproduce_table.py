@@ -1,0 +1,209 @@
+"""scripts/reproduce_table.py: fingerprints, skip decisions and the results page (no training)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "scripts" / "reproduce_table.py"
+
+
+@pytest.fixture(scope="module")
+def rt():
+    spec = importlib.util.spec_from_file_location("reproduce_table", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["reproduce_table"] = mod  # dataclass-free, but keep the usual import contract
+    spec.loader.exec_module(mod)
+    yield mod
+    sys.modules.pop("reproduce_table", None)
+
+
+@pytest.fixture()
+def src_copy(tmp_path: Path, rt) -> Path:
+    """A copy of the training-path modules (the same relative paths under a tmp src folder)."""
+    dst = tmp_path / "src"
+    for p in rt.code_files(rt.SRC):
+        rel = p.relative_to(rt.SRC)
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(p, dst / rel)
+    return dst
+
+
+def test_code_fingerprint_ignores_comments_and_docstrings(rt, src_copy: Path):
+    base = rt.code_fingerprint(src_copy)
+    assert base == rt.code_fingerprint(src_copy)  # deterministic
+    losses = src_copy / "wsgcn" / "losses.py"
+    text = losses.read_text()
+    # docstring and comment edits: same fingerprint
+    losses.write_text('"""A rewritten module docstring."""\n# a new comment\n' + text.split('"""', 2)[2]
+                      .replace("\n\n", "\n\n# another comment\n", 1))
+    assert rt.code_fingerprint(src_copy) == base
+    # a code edit: another fingerprint
+    losses.write_text(text + "\nEPS = 1e-9\n")
+    assert rt.code_fingerprint(src_copy) != base
+    losses.write_text(text)
+    assert rt.code_fingerprint(src_copy) == base
+    # a docstring-only function (body becomes `pass`) and a function docstring change
+    losses.write_text(text + '\n\ndef _f():\n    """one"""\n')
+    fp1 = rt.code_fingerprint(src_copy)
+    losses.write_text(text + '\n\ndef _f():\n    """two, longer"""  # and a comment\n')
+    assert rt.code_fingerprint(src_copy) == fp1 != base
+    # a missing module is skipped; a file outside the training path is not hashed
+    (src_copy / "wsgcn" / "runtime.py").unlink(missing_ok=True)
+    fp2 = rt.code_fingerprint(src_copy)
+    (src_copy / "wsgcn" / "viz.py").write_text("X = 1\n")
+    assert rt.code_fingerprint(src_copy) == fp2
+
+
+def test_code_files_cover_the_training_path(rt):
+    names = {p.relative_to(rt.SRC).as_posix() for p in rt.code_files()}
+    assert {"wsgcn/train.py", "wsgcn/config.py", "wsgcn/losses.py", "wsgcn/models/semgcn.py",
+            "wsgcn/data/batches.py", "wsgcn/data/splits.py"} <= names
+    assert "wsgcn/cli.py" not in names and "wsgcn/viz.py" not in names
+
+
+def test_config_fingerprint_ignores_threads_not_seed(rt):
+    base = rt.would_be_config("mocap_full", ["train.seed=0", "train.threads=1"])
+    fp = rt.config_fingerprint(base)
+    assert rt.config_fingerprint(rt.would_be_config("mocap_full", ["train.seed=0", "train.threads=4"])) == fp
+    assert rt.config_fingerprint(rt.would_be_config("mocap_full", ["train.seed=0", "train.device=cpu",
+                                                                   "data.dir=/elsewhere"])) == fp
+    assert rt.config_fingerprint(rt.would_be_config("mocap_full", ["train.seed=1", "train.threads=1"])) != fp
+    assert rt.config_fingerprint(rt.would_be_config("mocap_full", ["train.seed=0", "model.hidden=64"])) != fp
+    # the dict itself is not modified
+    assert base["train"]["threads"] == 1 and base["data"]["dir"] == "data"
+
+
+def test_skip_logic(rt):
+    expected = {"code": "c" * 64, "config": "f" * 64, "data": "d" * 64}
+    same = {"fingerprint": dict(expected)}
+    assert rt.classify(same, expected) == "valid" and rt.usable("valid", False)
+    assert rt.classify({"fingerprint": {**expected, "config": "0" * 64}}, expected) == "stale-config"
+    assert rt.classify({"fingerprint": {**expected, "data": "0" * 64}}, expected) == "stale-data"
+    code = rt.classify({"fingerprint": {**expected, "code": "0" * 64}}, expected)
+    assert code == "stale-code" and not rt.usable(code, False) and rt.usable(code, True)
+    assert not rt.usable("stale-config", True) and not rt.usable("stale-data", True)
+    assert rt.classify(None, expected) == "missing"
+    assert rt.classify(same, {**expected, "data": None}) == "valid"  # data not at hand: not checked
+
+
+def test_skip_logic_through_the_planner(rt, tmp_path: Path, monkeypatch):
+    """A summary on disk with the planned fingerprints is reused; one for another config is not."""
+    a = rt.parse_args(["--summaries", str(tmp_path / "results"), "--out", str(tmp_path / "runs"),
+                       "--data", str(tmp_path / "nodata"), "--bone-weights"])
+    monkeypatch.setattr(rt, "ORACLE_SET", "train.eval_every=1")  # no dependency on train.oracle_test here
+    fps = rt.Fingerprints(None)
+    row = rt.find_row("full", None)
+    job = rt.table_job(row, "gt", 0, None, a)
+    fp = fps(job)
+    s = fake_summary(rt, "full", None, "gt", 0, fingerprint=fp)
+    rt.write_summary(job["summary"], s)
+    assert json.loads(Path(job["summary"]).read_text())["fingerprint"] == fp
+    assert rt.classify(rt.read_summary(job["summary"]), fps(rt.table_job(row, "gt", 0, None, a))) == "valid"
+    a2 = rt.parse_args(["--summaries", str(tmp_path / "results"), "--extra-set", "train.epochs=3", "--bone-weights"])
+    assert rt.classify(rt.read_summary(job["summary"]), fps(rt.table_job(row, "gt", 0, None, a2))) == "stale-config"
+    c = rt.collect(a, fps)
+    assert [x["key"] for x in c["summaries"]] == ["full"] and not c["unused"]
+    assert rt.collect(a2, fps)["unused"][0][1] == "stale-config"
+
+
+def fake_summary(rt, key: str, root: str | None, source: str, seed: int, *, mpjpe: float = 150.0,
+                 oracle: float = 140.0, epochs: int = 20, best_epoch: int = 12, late_gain: float = 0.0,
+                 fingerprint: dict | None = None) -> dict:
+    """A plausible summary as build_summary writes it; validation decreases, levels off at
+    ``best_epoch`` unless ``late_gain`` (fraction) is still gained in the last quarter."""
+    row = rt.find_row(key, root)
+    curve = []
+    for e in range(1, epochs + 1):
+        v = 200.0 - 60.0 * min(e, best_epoch) / best_epoch
+        if e > 0.75 * epochs:
+            v -= 140.0 * late_gain * (e - 0.75 * epochs) / (0.25 * epochs)
+        curve.append({"epoch": e, "step": 10 * e, "phase": "full", "loss": 0.01, "loss_sup": 0.01, "loss_rep": 0.0,
+                      "loss_bone": 0.0, "lr": 0.001, "val_mpjpe": round(v, 2), "test_mpjpe": round(v + 5, 2)})
+    best = min(curve, key=lambda c: c["val_mpjpe"])
+    curve = rt.compact_curve(curve)
+    return {
+        "schema": 1, "kind": "table", "label": row["label"], "key": key, "tag": rt.row_tag(row),
+        "config_name": row["config"], "overrides": row["overrides"], "extra_overrides": [], "sets": [],
+        "root": root, "source": source, "seed": seed,
+        "fingerprint": fingerprint or {"code": "c", "config": "f", "data": "d"},
+        "best_epoch": best["epoch"], "best_val_mpjpe": best["val_mpjpe"], "best_val_p_mpjpe": 100.0,
+        "epochs": epochs, "epochs_done": epochs, "warmup_epochs": 5 if key.startswith("weak") else 0,
+        "test": {"mpjpe": {"action_wise": mpjpe, "frame_wise": mpjpe + 1}, "p_mpjpe": {"action_wise": 110.0,
+                 "frame_wise": 111.0}, "n_mpjpe": {"action_wise": 140.0, "frame_wise": 141.0}, "pck150": 60.0,
+                 "auc": 30.0, "num_poses": 1000, "epoch": best["epoch"],
+                 "per_action": {"boxing": {"mpjpe": mpjpe, "p_mpjpe": 110.0, "n_mpjpe": 140.0, "num_poses": 1000}}},
+        "oracle": {"epoch": epochs, "test_mpjpe": oracle, "test_p_mpjpe": oracle - 30},
+        "train_s": 120.0, "job_wall_s": 150.0, "threads": 1, "jobs": 2,
+        "machine": {"cpu": "Test CPU @ 1 GHz", "cpu_count": 2}, "config": {}, "curve": curve,
+    }
+
+
+def test_results_page_from_two_summaries(rt, tmp_path: Path):
+    s0 = fake_summary(rt, "full", None, "gt", 0, mpjpe=150.0, oracle=140.0)
+    s1 = fake_summary(rt, "full", None, "gt", 1, mpjpe=154.0, oracle=144.0)
+    w0 = fake_summary(rt, "weak", "solve", "gt", 0, mpjpe=180.0, oracle=170.0, best_epoch=20, late_gain=0.1)
+    results, figure = tmp_path / "docs" / "RESULTS.md", tmp_path / "docs" / "img" / "results_curves.png"
+    rt.write_results([s0, s1, w0], results, figure, unused=[(tmp_path / "old.json", "stale-config")])
+    text = results.read_text()
+    assert "152.0 ± 2.0" in text  # mean ± std over the two seeds (honest MPJPE)
+    assert "142.0 ± 2.0" in text  # oracle MPJPE
+    assert "oracle MPJPE (best epoch on test, frame-wise)" in text and "never used for selection" in text
+    assert "full (2 seeds)" in text and "0, 1 (2)" in text
+    assert "NOT levelled off" in text  # the weak row still improves in its last quarter
+    full_line = next(ln for ln in text.splitlines() if ln.startswith("- full, root –"))
+    assert "levelled off" in full_line and "NOT" not in full_line and "60 %" in full_line
+    assert "img/results_curves.png" in text and "old.json" in text
+    assert "Test CPU @ 1 GHz" in text and "6 min in training steps" in text
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(results.parent.glob(".RESULTS.md.*"))  # written via a temporary file
+
+
+def test_ordering_check_both_figures(rt, tmp_path: Path):
+    vals = {"full": (150, 190), "weak": (160, 150), "weak_nobone": (170, 160), "weak_nowarmup": (180, 170)}
+    ss = [fake_summary(rt, k, None if k == "full" else "gt", "noisy", 0, mpjpe=m, oracle=o) for k, (m, o) in vals.items()]
+    rt.write_results(ss, tmp_path / "R.md", tmp_path / "f.png")
+    text = (tmp_path / "R.md").read_text()
+    assert "honest MPJPE: measured order full < weak < weak_nobone < weak_nowarmup (the paper ordering holds)" in text
+    assert "oracle MPJPE: measured order weak < weak_nobone < weak_nowarmup < full (differs" in text
+
+
+def test_summary_file_is_small_and_roundtrips(rt, tmp_path: Path):
+    s = fake_summary(rt, "weak", "gt", "gt", 0, epochs=300, best_epoch=150)
+    rt.write_summary(tmp_path / "s.json", s)
+    text = (tmp_path / "s.json").read_text()
+    assert json.loads(text) == s and len(text) < 40_000
+    assert rt.compact_curve([{"epoch": 1, "loss": 0.123456789, "val_mpjpe": 123.4567, "train_s": 3},
+                             {"epoch": 2, "loss": 0.1}]) == \
+        {"epoch": [1, 2], "loss": [0.123457, 0.1], "val_mpjpe": [123.46, None]}
+    assert rt.curve_rows({"epoch": [1, 2], "val_mpjpe": [123.46, None]}) == [{"epoch": 1, "val_mpjpe": 123.46},
+                                                                               {"epoch": 2}]
+
+
+def test_last_quarter_gain(rt):
+    flat = fake_summary(rt, "full", None, "gt", 0, best_epoch=10)
+    assert rt.last_quarter_gain(flat) == 0.0
+    late = fake_summary(rt, "full", None, "gt", 0, best_epoch=15, late_gain=0.1)
+    assert rt.last_quarter_gain(late) > 0.02 and not rt.convergence([late])["ok"]
+    assert rt.convergence([flat])["ok"]
+
+
+def test_scheduler_respects_max_runs_and_budget(rt, monkeypatch):
+    started = []
+    monkeypatch.setattr(rt, "run_job", lambda job, a: started.append(job["n"]) or {"n": job["n"]})
+    done = []
+    a = rt.parse_args(["--max-runs", "3", "--jobs", "2"])
+    left = rt.Scheduler(a, rt.time.monotonic()).run([{"n": i, "run": str(i)} for i in range(5)],
+                                                    lambda job, s: done.append(s["n"]))
+    assert sorted(started) == [0, 1, 2] and sorted(done) == [0, 1, 2] and [j["n"] for j in left] == [3, 4]
+    a = rt.parse_args(["--budget-min", "0"])
+    assert len(rt.Scheduler(a, rt.time.monotonic()).run([{"n": 9, "run": "9"}], lambda j, s: None)) == 1
+    monkeypatch.setattr(rt, "run_job", lambda job, a: (_ for _ in ()).throw(OSError("boom")))
+    sched = rt.Scheduler(rt.parse_args([]), rt.time.monotonic())
+    assert sched.run([{"n": 1, "run": "1"}, {"n": 2, "run": "2"}], lambda j, s: None) == [] and len(sched.failed) == 2
