@@ -157,7 +157,12 @@ def _load_optim(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], gr
     opt.load_state_dict({"state": state, "param_groups": groups})
 
 
-def _write_logs(run_dir: Path, history: list[dict], cfg: Config) -> None:
+CURVES_EVERY_S = 30.0
+"""curves.png is redrawn at most this often during a run (drawing takes ~0.25 s, a tenth of a
+short epoch) and always after the last epoch of a call; metrics.jsonl/csv follow every epoch."""
+
+
+def _write_logs(run_dir: Path, history: list[dict], cfg: Config, plot: bool = True) -> None:
     write_text(run_dir / "metrics.jsonl", "".join(json.dumps(h) + "\n" for h in history))
     if history:
         keys = list(history[0].keys())
@@ -165,6 +170,8 @@ def _write_logs(run_dir: Path, history: list[dict], cfg: Config) -> None:
             keys += [k for k in h if k not in keys]
         lines = [",".join(keys)] + [",".join("" if h.get(k) is None else str(h.get(k)) for k in keys) for h in history]
         write_text(run_dir / "metrics.csv", "\n".join(lines) + "\n")
+    if not plot:
+        return
     from .plots import training_curves
 
     training_curves(history, run_dir / "curves.png", title=cfg.name,
@@ -288,6 +295,7 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         write_text(run_dir / "config.yaml", dump_config(cfg))
 
     t0 = time.perf_counter()
+    last_plot = -math.inf  # the first epoch draws curves.png
     epochs_this_call = 0
     while st.epoch < t.epochs:
         if stop_after_epochs is not None and epochs_this_call >= stop_after_epochs:
@@ -364,7 +372,11 @@ def train(cfg: Config | None, run_dir: str | Path, resume: bool = False, progres
         opt_t, groups = _optim_tensors(opt)
         save_checkpoint(last_path, model, {**base_meta, "history": st.history, "optim_param_groups": groups},
                         extra_tensors={**opt_t, **_rng_tensors(gen_l, gen_u, stream_l, stream_u)})
-        _write_logs(run_dir, st.history, cfg)
+        last_of_call = st.epoch >= t.epochs or (stop_after_epochs is not None and epochs_this_call >= stop_after_epochs)
+        plot = last_of_call or time.perf_counter() - last_plot >= CURVES_EVERY_S
+        _write_logs(run_dir, st.history, cfg, plot=plot)
+        if plot:
+            last_plot = time.perf_counter()
         ctx.barrier()
     wall = time.perf_counter() - t0
     if ctx.is_main:
