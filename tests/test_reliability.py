@@ -523,7 +523,7 @@ def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(name: st
 
 # ----------------------------------------------------------------------------- crash-safe training
 
-TRAIN_SETS = ["train.epochs=4", "train.warmup_epochs=1", "train.max_steps_per_epoch=5", "train.batch_size=64",
+TRAIN_SETS = ["train.epochs=4", "train.warmup_epochs=1", "train.max_steps_per_epoch=10", "train.batch_size=64",
               "model.hidden=32", "model.num_blocks=1", "train.threads=1"]
 KILLS = 3
 KILL_SEED = 11
@@ -573,6 +573,8 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(mocap
     try:  # the reference: the same config, uninterrupted, in this process
         cfg = load_config(REPO / "configs/mocap_weak.yaml", [f"data.dir={mocap_slice}", *TRAIN_SETS])
         train(cfg, tmp_path / "ref", progress=False)
+        ref_rows = [json.loads(x) for x in (tmp_path / "ref/metrics.jsonl").read_text().splitlines()]
+        step_s = float(np.mean([r["train_s"] for r in ref_rows]))  # training steps of one epoch, on this machine now
     finally:
         torch.set_num_threads(threads)
     run = tmp_path / "killed"
@@ -583,9 +585,10 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(mocap
     for k in range(KILLS):
         # seeded random moments: the first kill within 3 s of the start (before the first checkpoint
         # on this machine: the run starts again); each later one in a random epoch after the previous
-        # kill's (the run resumes), at a random time after that epoch's predecessor was saved
+        # kill's (the run resumes), at a random moment within the training steps of the epoch after
+        # that one (a fraction of their measured time, so the kill lands mid-run however fast epochs are)
         after_epoch = 0 if k == 0 else int(rng.integers(after_epoch + 1, 4 - (KILLS - 1 - k)))
-        delay = float(rng.uniform(0.0, 3.0 if k == 0 else 0.6))
+        delay = float(rng.uniform(0.0, 3.0)) if k == 0 else float(rng.uniform(0.0, 0.9)) * step_s
         resume = (run / "checkpoints" / "last.safetensors").exists()
         resumes, restarts = resumes + resume, restarts + (not resume and k > 0)
         p = _launch(run, mocap_slice, resume)
