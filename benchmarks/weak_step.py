@@ -26,7 +26,7 @@ from torch import nn
 
 from wsgcn.checkpoint import build_model_from_config
 from wsgcn.config import load_config
-from wsgcn.data.splits import load_run_data
+from wsgcn.train import load_run_data
 from wsgcn.runtime import tune_allocator
 from wsgcn.skeleton import get_skeleton
 from wsgcn.train import TwoStreams, step_losses
@@ -70,7 +70,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = load_config("configs/mocap_weak.yaml", [f"data.dir={args.data}"])
-    data, _ = load_run_data(cfg)
+    data = load_run_data(cfg)
     skel = get_skeleton(cfg.data.joints)
     torch.manual_seed(0)
     base = build_model_from_config(cfg).train()

@@ -18,7 +18,13 @@ used for selection). After training and ``wsgcn evaluate``, a small JSON summary
 ``docs/results/runs/<source>/<row>[_<root>]_seed<k>.json`` (commit it). A summary holds the
 fingerprints of the training code (source of the training-path modules with comments and
 docstrings removed), of the resolved config (without train.threads, train.device, data.dir) and of
-the data files; a run whose summary matches all three is not trained again. Run folders go to
+the data files; a run whose summary matches all three is not trained again. A summary of other
+training code still counts when that code's *behaviour probe* agrees with the current code's (the
+row's config trained for 3 short epochs from seed 0 and evaluated; within 0.1 % on every number):
+edits that move code around do not retrain the table, edits that change what it computes do.
+Probes are cached per code fingerprint in ``<summaries>/probes/`` (commit them); the current
+code's are computed when a summary needs them (about a minute per row), ``--probe-src DIR``
+computes those of another checkout (e.g. the commit that made older summaries). Run folders go to
 ``--out`` (not committed); an interrupted run resumes there (a run folder started under other
 fingerprints is moved to ``<out>/_stale/`` and the run starts again).
 
@@ -103,10 +109,11 @@ ORACLE_TEXT = "oracle: best epoch on test, frame-wise (the original code's proto
 SCHEMA = 1
 
 # training-path modules of src/wsgcn whose code (not comments/docstrings) makes a run's numbers
-CODE_GLOBS = ["wsgcn/models/*.py"]
+CODE_GLOBS = ["wsgcn/models/*.py", "wsgcn/train/*.py"]
 CODE_FILES = ["wsgcn/data/batches.py", "wsgcn/data/splits.py", "wsgcn/data/h36m.py",
-              *(f"wsgcn/{m}.py" for m in ("losses", "camera", "train", "config", "metrics", "skeleton",
+              *(f"wsgcn/{m}.py" for m in ("losses", "camera", "codec", "train", "config", "metrics", "skeleton",
                                           "checkpoint", "distributed", "runtime", "evaluate"))]
+# (wsgcn/train.py: the training module before it became the wsgcn/train/ package)
 # resolved-config keys that do not change the results
 CONFIG_IGNORED = (("train", "threads"), ("train", "device"), ("data", "dir"))
 DATA_FILES = ("data_3d_mocap.npz", "data_2d_mocap_{source}.npz", "data_cameras_mocap.json", "data_split_mocap.json")
@@ -179,9 +186,13 @@ def data_fingerprint(data_dir: str, source: str) -> str | None:
     return h.hexdigest()
 
 
-def classify(summary: dict[str, Any] | None, expected: dict[str, Any]) -> str:
+def classify(summary: dict[str, Any] | None, expected: dict[str, Any],
+             same_behaviour: Any = None) -> str:
     """``valid`` when the summary's fingerprints equal ``expected`` (a None data fingerprint:
-    data not checked); else ``missing``, ``stale-config``, ``stale-data`` or ``stale-code``."""
+    data not checked); ``same-behaviour`` when only the code fingerprint differs and
+    ``same_behaviour(summary_code_fingerprint)`` says the older code trains like the current code
+    (behaviour probes, see :class:`Probes`); else ``missing``, ``stale-config``, ``stale-data`` or
+    ``stale-code``."""
     if summary is None:
         return "missing"
     fp = summary.get("fingerprint") or {}
@@ -190,12 +201,154 @@ def classify(summary: dict[str, Any] | None, expected: dict[str, Any]) -> str:
     if expected.get("data") is not None and fp.get("data") != expected["data"]:
         return "stale-data"
     if fp.get("code") != expected.get("code"):
+        if same_behaviour is not None and fp.get("code") and same_behaviour(fp["code"]):
+            return "same-behaviour"
         return "stale-code"
     return "valid"
 
 
 def usable(status: str, accept_stale: bool) -> bool:
-    return status == "valid" or (accept_stale and status == "stale-code")
+    return status in ("valid", "same-behaviour") or (accept_stale and status == "stale-code")
+
+
+# ----------------------------------------------------------------------------- behaviour probes
+#
+# A code fingerprint changes with every edit of the training path, also with edits that do not change
+# what training computes (a function moved to another module, a renamed variable). A *behaviour probe*
+# tells those apart: it trains the row's config for PROBE_EPOCHS short epochs from seed 0 through the
+# command line (full passes over the data, one learning-rate decay inside, warm-up of one epoch where
+# the row has one, the test split evaluated every epoch) and evaluates the result with `wsgcn evaluate`.
+# Two training codes whose probes agree within PROBE_RTOL on every number (epoch length, learning rate,
+# every loss term, validation and test errors per epoch, the evaluation) are taken to train alike, and a
+# summary of the older code stays usable. Probes are cached per code fingerprint in
+# <summaries>/probes/<fingerprint>.json (committed); the current code's probe is computed when needed.
+# What a probe cannot see: code that acts only after its ~3 epochs (e.g. a change at epoch 100).
+
+PROBE_EPOCHS = 3
+PROBE_DECAY_STEPS = 40  # the learning rate decays inside the probe (weak: 54 steps, full: 111)
+PROBE_RTOL = 1e-3       # float32 sums differ between CPUs; a changed computation moves far more
+PROBE_KEYS = ("step", "phase", "lr", "loss", "loss_sup", "loss_rep", "loss_bone", "val_mpjpe", "val_p_mpjpe",
+              "test_mpjpe", "test_p_mpjpe")
+PROBE_SCHEMA = 1
+
+
+def probe_sets(row: dict[str, Any]) -> list[str]:
+    """The ``--set`` overrides of the behaviour probe of ``row`` (after the row's own)."""
+    cfg = would_be_config(row["config"], list(row["overrides"]))
+    warm = cfg["train"]["supervision"] == "weak" and cfg["train"]["warmup_epochs"] > 0
+    return [*row["overrides"], *([f"train.root={row['root']}"] if row["root"] else []),
+            "data.source=gt", "train.seed=0", "train.threads=1", ORACLE_SET, f"train.epochs={PROBE_EPOCHS}",
+            f"train.warmup_epochs={1 if warm else 0}", f"train.lr_decay_steps={PROBE_DECAY_STEPS}",
+            "train.max_steps_per_epoch=0"]
+
+
+def run_probe(row: dict[str, Any], data_dir: str | os.PathLike, src: str | os.PathLike,
+              workdir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Train and evaluate the probe of ``row`` with the ``wsgcn`` package under ``src`` (in a
+    temporary folder under ``workdir``, default the system's)."""
+    import tempfile
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(src).resolve()), *filter(None, [env.get("PYTHONPATH")])])
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        run = Path(tmp) / "run"
+        cmd = [sys.executable, "-m", "wsgcn", "train", str(ROOT / "configs" / f"{row['config']}.yaml"),
+               "--out", str(run), "--quiet", "--set", f"data.dir={Path(data_dir).resolve()}"]
+        for s in probe_sets(row):
+            cmd += ["--set", s]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+        subprocess.run([sys.executable, "-m", "wsgcn", "evaluate", str(run), "--json", str(Path(tmp) / "eval.json")],
+                       check=True, stdout=subprocess.DEVNULL, env=env)
+        rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x.strip()]
+        res = json.loads((Path(tmp) / "eval.json").read_text())
+    return {"epochs": [{k: r[k] for k in PROBE_KEYS if k in r} for r in rows],
+            "eval": {k: res[k] for k in ("mpjpe", "p_mpjpe", "n_mpjpe", "num_poses") if k in res}}
+
+
+def _numbers(x: Any, path: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _numbers(v, f"{path}/{k}")
+    elif isinstance(x, list):
+        yield f"{path}#len", len(x)
+        for i, v in enumerate(x):
+            yield from _numbers(v, f"{path}/{i}")
+    else:
+        yield path, x
+
+
+def same_probe(p: dict[str, Any], q: dict[str, Any], rtol: float = PROBE_RTOL) -> bool:
+    """True when two probes hold the same entries (epoch count, keys) and every number agrees
+    within ``rtol`` (strings and integers exactly)."""
+    a, b = dict(_numbers(p)), dict(_numbers(q))
+    if a.keys() != b.keys() or not any(k.endswith("/val_mpjpe") for k in a):
+        return False
+    for k, x in a.items():
+        y = b[k]
+        if isinstance(x, float) or isinstance(y, float):
+            if not (isinstance(x, (int, float)) and isinstance(y, (int, float))) \
+                    or not math.isclose(x, y, rel_tol=rtol, abs_tol=1e-9):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+class Probes:
+    """Behaviour probes cached per code fingerprint under ``<summaries>/probes/``; probes of the
+    current code (``src``) are computed when asked for and missing (only with the data at hand)."""
+
+    def __init__(self, summaries: str | os.PathLike, data_dir: str | None, code: str, src: Path = SRC,
+                 compute: bool = True):
+        self.dir = Path(summaries) / "probes"
+        self.data_dir, self.code, self.src, self.compute = data_dir, code, src, compute
+        self.data = data_fingerprint(str(Path(data_dir).resolve()), "gt") if data_dir else None
+        self._files: dict[str, dict[str, Any] | None] = {}
+
+    def path(self, code: str) -> Path:
+        return self.dir / f"{code[:16]}.json"
+
+    def _file(self, code: str) -> dict[str, Any] | None:
+        if code not in self._files:
+            f = read_summary(self.path(code))
+            self._files[code] = f if f and f.get("code") == code and f.get("schema") == PROBE_SCHEMA else None
+        return self._files[code]
+
+    def get(self, code: str, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The probe of ``row`` for the code with fingerprint ``code``: cached (made on the same
+        data; data not checked when it is not at hand), else computed for the current code."""
+        f = self._file(code)
+        tag = row_tag(row)
+        if f and tag in f.get("probes", {}) and (self.data is None or f.get("data") == self.data):
+            return f["probes"][tag]
+        if code == self.code and self.compute and self.data is not None:
+            return self.add(self.src, code, [row])[tag]
+        return None
+
+    def add(self, src: Path, code: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Compute the probes of ``rows`` with the package under ``src`` (fingerprint ``code``), cache them."""
+        from wsgcn.io import write_json
+
+        f = self._file(code)
+        if f is None or f.get("data") != self.data:
+            f = {"schema": PROBE_SCHEMA, "code": code, "data": self.data, "probes": {}}
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for row in rows:
+            t0 = time.perf_counter()
+            f["probes"][row_tag(row)] = run_probe(row, self.data_dir, src)
+            print(f"behaviour probe {row_tag(row)} ({code[:12]}): {time.perf_counter() - t0:.0f} s", flush=True)
+        f.update({"machine": _machine(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        write_json(self.path(code), f)
+        self._files[code] = f
+        return f["probes"]
+
+    def same(self, code: str, row: dict[str, Any]) -> bool:
+        """Does the training code with fingerprint ``code`` behave like the current code on ``row``'s probe?"""
+        old = self.get(code, row)
+        if old is None:
+            return False
+        new = self.get(self.code, row)
+        return new is not None and same_probe(old, new)
 
 
 # ----------------------------------------------------------------------------- jobs
@@ -235,16 +388,27 @@ def tuning_job(weight: float, a: argparse.Namespace) -> dict[str, Any]:
 
 
 class Fingerprints:
-    """Expected fingerprints of jobs, with the code fingerprint computed once per instance."""
+    """Expected fingerprints of jobs, with the code fingerprint computed once per instance, and
+    the behaviour probes (``summaries``: where they are cached; ``probe``: compute the current
+    code's probes when a summary of other code needs them)."""
 
-    def __init__(self, data_dir: str | None):
+    def __init__(self, data_dir: str | None, summaries: str | os.PathLike | None = None, probe: bool = True):
         self.data_dir = data_dir
         self.code = code_fingerprint()
+        self.probes = Probes(summaries, data_dir, self.code, compute=probe) if summaries is not None else None
 
     def __call__(self, job: dict[str, Any]) -> dict[str, Any]:
         data = data_fingerprint(str(Path(self.data_dir).resolve()), job["source"]) if self.data_dir else None
         return {"code": self.code, "config": config_fingerprint(would_be_config(job["config"], job_sets(job))),
                 "data": data}
+
+    def classify(self, summary: dict[str, Any] | None, job: dict[str, Any]) -> str:
+        """:func:`classify` of ``summary`` against ``job``, older code judged by its behaviour probe."""
+        row = find_row(job["key"], job["root"]) if job["kind"] == "table" else find_row("weak", "solve")
+        same = None
+        if self.probes is not None and row is not None:
+            same = functools.partial(self.probes.same, row=row)
+        return classify(summary, job.get("fp") or self(job), same)
 
 
 def read_summary(path: str | os.PathLike) -> dict[str, Any] | None:
@@ -263,7 +427,7 @@ def bone_sweep(a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
         job = tuning_job(w, a)
         job["fp"] = fps(job)
         s = read_summary(job["summary"])
-        job["status"] = classify(s, job["fp"])
+        job["status"] = fps.classify(s, job)
         job["result"] = s if usable(job["status"], a.accept_stale) else None
         out["jobs"].append(job)
     if out["jobs"]:
@@ -499,7 +663,7 @@ class Scheduler:
 
 def collect(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str, Any]:
     """Every summary on disk, classified against the current code, configs and data."""
-    fps = fps or Fingerprints(a.data if _has_data(a.data) else None)
+    fps = fps or Fingerprints(a.data if _has_data(a.data) else None, a.summaries, a.probes)
     sweep = bone_sweep(a, fps)
     used, unused = [], []
     for path in sorted((Path(a.summaries) / "runs").glob("*/*.json")):
@@ -515,7 +679,7 @@ def collect(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str,
             unused.append((path, "bone weight not chosen yet"))
             continue
         job = table_job(row, s["source"], s["seed"], sweep["choice"], a)
-        status = classify(s, fps(job))
+        status = fps.classify(s, job)
         if usable(status, a.accept_stale):
             used.append({**s, "_status": status, "_path": str(path)})
         else:
@@ -686,6 +850,12 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
     if not data_checked:
         lines += ["*The data files were not at hand when this page was built: the summaries' data fingerprints "
                   "were not checked.*", ""]
+    probed = [s for s in summaries if s.get("_status") == "same-behaviour"]
+    if probed:
+        lines += [f"{len(probed)} run(s) were made by earlier training code whose behaviour probe (the row's "
+                  f"config for {PROBE_EPOCHS} short epochs from seed 0: epoch length, learning rate, every loss term, "
+                  f"validation and test errors per epoch, and the evaluation) agrees with the current code's within "
+                  f"{PROBE_RTOL:.1%}; they count as current (probes: `{sdir_txt}/probes/`).", ""]
     if stale_used:
         lines += [f"**{len(stale_used)} run(s) come from older training code** (accepted with `--accept-stale`; "
                   "marked † in the tables).", ""]
@@ -826,6 +996,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--figure", default=None, help="curves figure (default: img/results_curves.png beside --results)")
     ap.add_argument("--accept-stale", "--force-stale", dest="accept_stale", action="store_true",
                     help="reuse summaries whose code fingerprint differs (marked in the table)")
+    ap.add_argument("--no-probes", dest="probes", action="store_false",
+                    help="do not compute behaviour probes of the current code (summaries of older code then "
+                         "count only where cached probes already match)")
+    ap.add_argument("--probe-src", metavar="DIR", default=None,
+                    help="compute and cache the behaviour probes of the wsgcn package under DIR (the src/ folder of "
+                         "another checkout, e.g. the commit that made older summaries), then stop")
     ap.add_argument("--dry-run", action="store_true", help="print what would train and what is reused; train nothing")
     ap.add_argument("--collect-only", action="store_true", help="train nothing: rebuild RESULTS.md from the summaries")
     ap.add_argument("--extra-set", nargs="*", default=[], help=argparse.SUPPRESS)  # appended to every job (tiny runs)
@@ -866,10 +1042,32 @@ def _pending_state(job: dict[str, Any]) -> str:
     return "train" + ("" if job["status"] == "missing" else f" ({job['status']})")
 
 
+def probe_other_code(a: argparse.Namespace) -> int:
+    """``--probe-src``: cache the behaviour probes of the rows in ``--rows``/``--roots`` for the
+    package under ``a.probe_src`` and say whether they match the current code's."""
+    src = Path(a.probe_src)
+    if not (src / "wsgcn" / "__init__.py").is_file():
+        sys.exit(f"reproduce_table: --probe-src {src}: no wsgcn package there (give the src/ folder of a checkout)")
+    if not _has_data(a.data):
+        sys.exit(f"reproduce_table: --probe-src needs the benchmark data under --data {a.data}")
+    fps = Fingerprints(a.data, a.summaries, a.probes)
+    code = code_fingerprint(src)
+    rows = [r for r in ROWS if r["key"] in a.rows and (r["root"] is None or r["root"] in a.roots)]
+    fps.probes.add(src, code, rows)
+    for row in rows:
+        same = fps.probes.same(code, row) if a.probes else None
+        print(f"{row_tag(row):22s} code {code[:12]} vs current {fps.code[:12]}: "
+              + ("identical code" if code == fps.code else
+                 "not compared (--no-probes)" if same is None else "same behaviour" if same else "DIFFERENT"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
     t0 = time.monotonic()
     _check_oracle_support()
+    if a.probe_src:
+        return probe_other_code(a)
     if a.collect_only:
         c = rebuild(a)
         print(f"wrote {a.results} from {len(c['summaries'])} summaries ({len(c['unused'])} not used)")
@@ -877,7 +1075,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(a.data)
     if not _has_data(a.data) and not a.dry_run:
         subprocess.run([sys.executable, "-m", "wsgcn", "data", "build-mocap", "--out", str(data)], check=True)
-    fps = Fingerprints(a.data if _has_data(a.data) else None)
+    fps = Fingerprints(a.data if _has_data(a.data) else None, a.summaries, a.probes)
     if fps.data_dir is None:
         print(f"(no data under {a.data}: data fingerprints not checked)")
     sched = Scheduler(a, t0)
@@ -922,9 +1120,11 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 job = table_job(row, source, seed, sweep["choice"], a)
                 job["fp"] = fps(job)
-                job["status"] = classify(read_summary(job["summary"]), job["fp"])
+                job["status"] = fps.classify(read_summary(job["summary"]), job)
                 if usable(job["status"], a.accept_stale):
-                    plan.append((job, "reuse" + (" (stale code, accepted)" if job["status"] != "valid" else "")))
+                    plan.append((job, "reuse" + {"stale-code": " (stale code, accepted)",
+                                                 "same-behaviour": " (older code, same behaviour probe)"}
+                                      .get(job["status"], "")))
                 else:
                     jobs.append(job)
                     plan.append((job, _pending_state(job)))

@@ -11,7 +11,8 @@ import wsgcn
 from wsgcn.checkpoint import read_checkpoint
 from wsgcn.data.h36m import load_sequences
 from wsgcn.lift import bundled_checkpoint
-from wsgcn.skeleton import H36M16, select_joints
+from wsgcn.codec import select
+from wsgcn.skeleton import H36M16
 
 
 def test_bundled_weights_come_from_cmu_captures_only():
@@ -27,7 +28,7 @@ def test_bundled_weights_come_from_cmu_captures_only():
 
 def test_bundled_weights_lift_an_unseen_person_better_than_the_mean_pose(mocap_slice: Path):
     seqs = load_sequences(mocap_slice, "mocap", "gt", ["test-boxing"])
-    gt = select_joints(np.concatenate([s.pose_3d for s in seqs]), H36M16)
+    gt = select(np.concatenate([s.pose_3d for s in seqs]), H36M16)
     lifter = wsgcn.Lifter.from_checkpoint(None)
     assert tuple(lifter.joint_names) == H36M16.names
     pred = np.concatenate([lifter.lift(s.keypoints_2d, (s.camera_params.res_w, s.camera_params.res_h)) for s in seqs])

@@ -161,6 +161,7 @@ def test_lift_cli_compile_failure_is_a_user_error(tmp_path, monkeypatch: pytest.
 
 
 @needs_cxx
+@pytest.mark.slow
 def test_lift_cli_compile_writes_the_same_poses(tmp_path):
     from test_lift import run_cli
     from test_reliability import keypoints_file, tiny_checkpoint

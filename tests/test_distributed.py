@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from wsgcn.checkpoint import read_checkpoint
 
@@ -19,6 +20,7 @@ def _run(cmd: list[str], tmp: Path) -> None:
     assert r.returncode == 0, r.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_two_processes_match_one_process_with_the_same_global_batch(mocap_slice: Path, tmp_path: Path):
     sets = [f"data.dir={mocap_slice}", "train.supervision=full", "train.epochs=2", "train.max_steps_per_epoch=10",
             "train.batch_size=128", "model.hidden=32", "model.num_blocks=1", "train.threads=1", "train.device=cpu"]

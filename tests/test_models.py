@@ -1,4 +1,4 @@
-"""SemGCN (fast) against the SPEC formulas and the literal reference; baseline; build_model."""
+"""SemGCN (fast) against the formulas of docs/METHOD.md §2-§3 and the literal reference; baseline; build_model."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def randomize(model: torch.nn.Module, seed: int = 0) -> None:
 # ----------------------------------------------------------------------------- size
 
 def test_parameter_counts_width_128_16_joints():
-    # With non-local layers: 434,703 (SPEC: ~0.43 M); without: 267,343 (~0.27 M).
+    # With non-local layers: 434,703 (docs/METHOD.md §3; ~0.43 M); without: 267,343 (~0.27 M).
     assert n_params(SemGCN(H36M16, hidden=128, nonlocal_layers=True)) == 434_703
     assert n_params(SemGCN(H36M16, hidden=128, nonlocal_layers=False)) == 267_343
     # Independent count: graph conv = 2*Cin*Cout + nnz(A) + Cout, nnz = J + 2 (J - 1) = 46.
@@ -55,7 +55,7 @@ def test_parameter_counts_width_128_16_joints():
 # ----------------------------------------------------------------------------- graph conv
 
 def spec_graph_conv(x: np.ndarray, adj: np.ndarray, e: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """SPEC 1.1 evaluated joint by joint: softmax of e over each row's non-zeros (row-major
+    """docs/METHOD.md §2 evaluated joint by joint: softmax of e over each row's non-zeros (row-major
     edge order), then self features through W0 and neighbour features through W1."""
     J = adj.shape[0]
     edges = [(i, j) for i in range(J) for j in range(J) if adj[i, j] != 0]
@@ -195,7 +195,7 @@ def test_nonlocal_block_is_identity_at_init(skeleton):
 
 
 def test_nonlocal_init_is_kaiming_normal_with_zero_biases():
-    # SPEC 1.2 / the SemGCN-WS-GCN code: theta, phi, g, the concatenation projection and the
+    # docs/METHOD.md §3 / the SemGCN-WS-GCN code: theta, phi, g, the concatenation projection and the
     # output map Kaiming-normal (std sqrt(2 / fan_in)), every bias 0, final BatchNorm 0.
     torch.manual_seed(11)
     C = 256
@@ -213,7 +213,7 @@ def test_nonlocal_init_is_kaiming_normal_with_zero_biases():
 
 def test_literal_nonlocal_reorders_joints_as_the_original_code():
     # The original concatenates the groups into one joint order and max-pools adjacent pairs
-    # of it; the literal model does the same, so its order must be the flattened SPEC list.
+    # of it; the literal model does the same, so its order must be the flattened list of docs/METHOD.md §3.
     block = LiteralSemGCN(H36M16, hidden=8, num_blocks=1).input_nonlocal
     spec = [[2, 3], [5, 6], [1, 4], [0, 7], [8, 9], [14, 15], [11, 12], [10, 13]]
     assert block.order.tolist() == [j for g in spec for j in g]
@@ -300,7 +300,7 @@ def test_cold_gemm_rate_cycles_through_the_working_set(monkeypatch: pytest.Monke
 
 def test_model_flops_match_a_count_by_hand():
     """The bench's FLOP count (PyTorch's counter + the in-place products) equals the matrix
-    arithmetic of SPEC 1.1-1.2 counted by hand, and training costs about 3x the forward."""
+    arithmetic of docs/METHOD.md §2-§3 counted by hand, and training costs about 3x the forward."""
     from wsgcn.bench import model_flops
     from wsgcn.skeleton import get_skeleton
 

@@ -36,7 +36,7 @@ from wsgcn.config import load_config
 from wsgcn.errors import WsgcnError
 from wsgcn.io import load_npz, read_json, write_json, write_npz, write_text
 from wsgcn.keypoints import ABSENT, INTERPOLATED, MEAN_POSE
-from wsgcn.lift import Lifter, lift_file
+from wsgcn.lift import LiftOptions, Lifter, lift_file
 from wsgcn.skeleton import H36M17
 from test_lift import run_cli  # the in-process CLI runner
 
@@ -467,7 +467,7 @@ def _writers(tmp: Path) -> dict[str, tuple[Path, Callable[[int], None], Callable
     ck = tiny_checkpoint(tmp / "m17.safetensors", "data.joints=17")
 
     def lift_out(v: int) -> None:
-        lift_file(kp, tmp / "lift.npz", checkpoint=ck, min_score=0.1 * v, progress=False)
+        lift_file(kp, tmp / "lift.npz", LiftOptions(min_score=0.1 * v), checkpoint=ck, progress=False)
 
     def fail_path_method(name: str) -> Callable[[pytest.MonkeyPatch, BaseException], None]:
         return lambda mp, exc: mp.setattr(Path, name, lambda self, *a, **k: _partial_then_fail(exc)(self))
@@ -566,6 +566,7 @@ def _no_timing(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if k not in ("train_s", "data_s")} for r in rows]
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(mocap_slice: Path, tmp_path: Path) -> None:
     from wsgcn.train import train
 

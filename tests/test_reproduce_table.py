@@ -1,4 +1,4 @@
-"""scripts/reproduce_table.py: fingerprints, skip decisions and the results page (no training)."""
+"""scripts/reproduce_table.py: fingerprints, behaviour probes, skip decisions and the results page."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_code_fingerprint_ignores_comments_and_docstrings(rt, src_copy: Path):
 
 def test_code_files_cover_the_training_path(rt):
     names = {p.relative_to(rt.SRC).as_posix() for p in rt.code_files()}
-    assert {"wsgcn/train.py", "wsgcn/config.py", "wsgcn/losses.py", "wsgcn/models/semgcn.py",
+    assert {"wsgcn/train/loop.py", "wsgcn/train/steps.py", "wsgcn/config.py", "wsgcn/losses.py", "wsgcn/models/semgcn.py",
             "wsgcn/data/batches.py", "wsgcn/data/splits.py"} <= names
     assert "wsgcn/cli.py" not in names and "wsgcn/viz.py" not in names
 
@@ -207,3 +207,86 @@ def test_scheduler_respects_max_runs_and_budget(rt, monkeypatch):
     monkeypatch.setattr(rt, "run_job", lambda job, a: (_ for _ in ()).throw(OSError("boom")))
     sched = rt.Scheduler(rt.parse_args([]), rt.time.monotonic())
     assert sched.run([{"n": 1, "run": "1"}, {"n": 2, "run": "2"}], lambda j, s: None) == [] and len(sched.failed) == 2
+
+
+def _probe(val: float = 200.0, epochs: int = 3) -> dict:
+    return {"epochs": [{"step": 18 * (e + 1), "phase": "warmup" if e == 0 else "weak", "lr": 0.001,
+                        "loss": 0.5 / (e + 1), "loss_sup": 0.4 / (e + 1), "loss_rep": 0.1, "loss_bone": 0.0,
+                        "val_mpjpe": val - 10.0 * e, "val_p_mpjpe": 150.0 - e, "test_mpjpe": val + 20.0,
+                        "test_p_mpjpe": 160.0} for e in range(epochs)],
+            "eval": {"mpjpe": {"action_wise": val + 20.0, "frame_wise": val + 21.0}, "num_poses": 6140}}
+
+
+def test_same_probe_tolerates_float_noise_not_changes(rt):
+    p = _probe()
+    assert rt.same_probe(p, _probe())
+    assert rt.same_probe(p, _probe(val=200.0 * (1 + 1e-5)))     # another CPU's float sums
+    assert not rt.same_probe(p, _probe(val=200.0 * (1 + 1e-2)))  # another computation
+    assert not rt.same_probe(p, _probe(epochs=2))                # another epoch count
+    q = _probe()
+    q["epochs"][1]["step"] = 37                                  # another epoch length: exact
+    assert not rt.same_probe(p, q)
+    q = _probe()
+    del q["epochs"][2]["loss_bone"]                              # a loss term gone
+    assert not rt.same_probe(p, q)
+    q = _probe()
+    q["epochs"][0]["phase"] = "weak"                             # no warm-up
+    assert not rt.same_probe(p, q)
+    assert not rt.same_probe({"eval": {}}, {"eval": {}})         # nothing to compare is no match
+
+
+def test_older_code_with_the_same_probe_counts_as_current(rt, tmp_path: Path, monkeypatch):
+    """A summary of other code is usable when the cached probes of both codes agree (and only then);
+    without data no probe of the current code is computed."""
+    a = rt.parse_args(["--summaries", str(tmp_path / "results"), "--out", str(tmp_path / "runs"),
+                       "--data", str(tmp_path / "nodata"), "--bone-weights"])
+    monkeypatch.setattr(rt, "ORACLE_SET", "train.eval_every=1")
+    monkeypatch.setattr(rt, "run_probe", lambda *args, **kw: pytest.fail("no probe may run without data"))
+    fps = rt.Fingerprints(None, a.summaries)
+    row = rt.find_row("weak", "solve")
+    job = rt.table_job(row, "gt", 0, None, a)
+    old_code = "0" * 64
+    s = fake_summary(rt, "weak", "solve", "gt", 0, fingerprint={**fps(job), "code": old_code})
+    rt.write_summary(job["summary"], s)
+    assert fps.classify(rt.read_summary(job["summary"]), job) == "stale-code"  # no probes yet
+
+    def cache(code: str, probe: dict) -> None:
+        path = Path(a.summaries) / "probes" / f"{code[:16]}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"schema": rt.PROBE_SCHEMA, "code": code, "data": "d" * 64,
+                                    "probes": {"weak_solve": probe}}))
+
+    cache(old_code, _probe())
+    cache(fps.code, _probe(val=200.0 * (1 + 1e-6)))
+    fps = rt.Fingerprints(None, a.summaries)
+    assert fps.classify(rt.read_summary(job["summary"]), job) == "same-behaviour"
+    c = rt.collect(a, fps)
+    assert [x["_status"] for x in c["summaries"]] == ["same-behaviour"]
+    rt.write_results(c["summaries"], tmp_path / "RESULTS.md", tmp_path / "img" / "c.png", summaries_dir=a.summaries)
+    page = (tmp_path / "RESULTS.md").read_text()
+    assert "1 run(s) were made by earlier training code whose behaviour probe" in page and "†" not in page
+    # another behaviour of the current code: the older run is stale again
+    cache(fps.code, _probe(val=230.0))
+    fps = rt.Fingerprints(None, a.summaries)
+    assert fps.classify(rt.read_summary(job["summary"]), job) == "stale-code"
+    assert rt.collect(a, fps)["unused"][0][1] == "stale-code"
+
+
+@pytest.mark.slow
+def test_probe_sees_behaviour_not_code_moves(rt, mocap_slice: Path, tmp_path: Path):
+    """Real probes (tiny data): an edit that computes the same gives another code fingerprint but the
+    same probe; an edit of a loss gives another probe."""
+    full = rt.SRC  # the package itself (the copy holds only the training-path modules)
+    tree = tmp_path / "pkg"
+    shutil.copytree(full, tree, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    row = rt.find_row("martinez", None)
+    base = rt.run_probe(row, mocap_slice, full, tmp_path)
+    losses = tree / "wsgcn" / "losses.py"
+    text = losses.read_text()
+    losses.write_text(text + "\n_UNUSED = 1\n")  # new code, same computation
+    assert rt.code_fingerprint(tree) != rt.code_fingerprint(full)
+    assert rt.same_probe(base, rt.run_probe(row, mocap_slice, tree, tmp_path))
+    losses.write_text(text + "\n_mse = mse_3d\n\n\ndef mse_3d(pred, target):\n    return 1.5 * _mse(pred, target)\n")
+    changed = rt.run_probe(row, mocap_slice, tree, tmp_path)
+    assert not rt.same_probe(base, changed)
+    assert changed["epochs"][0]["loss"] == pytest.approx(1.5 * base["epochs"][0]["loss"], rel=1e-4)

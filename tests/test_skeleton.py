@@ -7,7 +7,7 @@ import pytest
 
 from wsgcn.errors import WsgcnError
 from wsgcn.skeleton import (H36M16, H36M17, H36M17_TO_16, H36M32_NAMES, H36M32_TO_17, Skeleton,
-                            get_skeleton, select_joints)
+                            get_skeleton)
 
 SKELETONS = [H36M17, H36M16]
 
@@ -23,13 +23,6 @@ def test_32_to_17_keeps_the_right_raw_joints() -> None:
 def test_17_to_16_drops_only_the_neck() -> None:
     assert [H36M17.names[i] for i in H36M17_TO_16] == list(H36M16.names)
     assert set(H36M17.names) - set(H36M16.names) == {"Neck"}
-    x = np.arange(17 * 3, dtype=np.float32).reshape(1, 17, 3)
-    y = select_joints(x, H36M16)
-    assert y.shape == (1, 16, 3)
-    np.testing.assert_array_equal(y[0, H36M16.index("Head")], x[0, H36M17.index("Head")])
-    assert select_joints(x, H36M17) is x
-    with pytest.raises(WsgcnError):
-        select_joints(np.zeros((1, 16, 3)), H36M16)
 
 
 @pytest.mark.parametrize("sk", SKELETONS, ids=lambda s: s.name)
@@ -65,7 +58,7 @@ def test_named_bones_are_anatomical() -> None:
 
 
 def test_groups_of_the_16_joint_set_are_those_of_the_spec() -> None:
-    # SPEC 1.2: the groups of the SemGCN/WS-GCN code, written out by name so the test does not
+    # docs/METHOD.md §3: the groups of the SemGCN/WS-GCN code, written out by name so the test does not
     # depend on index bookkeeping.
     by_name = [("RKnee", "RFoot"), ("LKnee", "LFoot"), ("RHip", "LHip"), ("Hip", "Spine"),
                ("Thorax", "Head"), ("RElbow", "RWrist"), ("LElbow", "LWrist"), ("LShoulder", "RShoulder")]

@@ -17,7 +17,8 @@ from wsgcn.checkpoint import build_model_from_config, save_checkpoint
 from wsgcn.config import load_config
 from wsgcn.lift import lift_file
 from wsgcn.skeleton import H36M16, H36M17
-from wsgcn.viz import LEFT, RIGHT, bone_colour, pose_figure, upright
+from wsgcn.figures import LEFT, RIGHT, bone_colour
+from wsgcn.viz import pose_figure, upright
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +110,30 @@ def test_readable_defaults(lifted: dict) -> None:
     colours = {to_hex(ln.get_color()) for ln in ax3.get_lines() if ln.get_linewidth() > 2}
     assert {to_hex(LEFT), to_hex(RIGHT)} <= colours
     assert fig.axes[0].yaxis_inverted()  # the 2D panel has image axes (v down)
+
+
+def test_drawing_files_leaves_the_users_matplotlib_alone(tmp_path: Path):
+    """Writing charts and pose pictures neither switches the session's backend (a notebook keeps
+    its own) nor goes through pyplot's global figure list."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys, matplotlib
+matplotlib.use("svg")
+import numpy as np
+from wsgcn import plots, viz
+from wsgcn.data import preview
+from wsgcn.figures import save_figure
+from wsgcn.skeleton import H36M17
+out = {str(tmp_path)!r}
+plots.per_joint_chart({{"Hip": 1.0, "LHip": 2.0, "RHip": 3.0}}, out + "/joints.png")
+plots.training_curves([{{"epoch": 1, "loss": 1.0, "val_mpjpe": 100.0}},
+                       {{"epoch": 2, "loss": 0.5, "val_mpjpe": 90.0}}], out + "/curves.png", warmup_epochs=1)
+save_figure(viz.pose_figure(np.random.rand(17, 2) * 100, np.random.rand(17, 3), H36M17), out + "/pose.png")
+print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.split() == ["svg", "False"]
+    for name in ("joints.png", "curves.png", "pose.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,7 +23,7 @@ from .losses import mse_3d
 from .models.literal import LiteralSemGCN
 from .models.semgcn import SemGCN
 from .runtime import tune_allocator
-from .skeleton import get_skeleton
+from .skeleton import Skeleton, get_skeleton
 
 
 def _sync(device: torch.device) -> None:
@@ -151,6 +151,9 @@ def gemm_rate(rows: int, channels: int, device: torch.device, seconds: float = 1
 
 COLD_WORKING_SET_MB = 64.0
 
+_Job = tuple[str, Callable[..., Callable[[], None]], Any, int, int]
+"""One throughput measurement: (result key, the step factory, the model, batch, warm-up calls)."""
+
 
 def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_batch: int = 256,
               infer_batch: int = 4096, seconds: float = 5.0, num_blocks: int = 4,
@@ -197,6 +200,49 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
 def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: int, seconds: float,
          num_blocks: int, nonlocal_layers: bool, seed: int, progress: bool,
          compile: bool = False) -> dict[str, Any]:
+    dev = _check_settings(device, train_batch, infer_batch, hidden, num_blocks, seconds)
+    skeleton = get_skeleton(joints)
+    # other processes' demand on the cores, before this run adds its own
+    load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    fast, ref = _models(skeleton, hidden, num_blocks, nonlocal_layers, gen, dev)
+    x = (torch.rand(min(infer_batch, 1024), joints, 2, generator=gen) * 2 - 1).to(dev)
+    max_abs_diff, max_rel_diff_train = _output_differences(fast, ref, x)
+
+    jobs: list[_Job] = [
+        ("train_poses_per_s", _train_fn, copy.deepcopy(fast), train_batch, 2),
+        ("ref_train_poses_per_s", _train_fn, copy.deepcopy(ref), train_batch, 2),
+        ("infer_poses_per_s", _infer_fn, fast, infer_batch, 1),
+        ("ref_infer_poses_per_s", _infer_fn, ref, infer_batch, 1),
+    ]
+    result: dict[str, Any] = {}
+    if compile:
+        jobs.append(_compiled_job(fast, ref, x, joints, dev, infer_batch, result))
+    for key, make, model, batch, warmup in tqdm(jobs, desc="bench", disable=not progress, leave=False):
+        result[key], result[key.replace("_per_s", "_per_s_best")] = _throughput(
+            make(model, batch, joints, dev, gen), batch, seconds, warmup, dev)
+    result["train_speedup"] = result["train_poses_per_s"] / result["ref_train_poses_per_s"]
+    result["infer_speedup"] = result["infer_poses_per_s"] / result["ref_infer_poses_per_s"]
+    if compile:
+        result["compiled_infer_speedup"] = result["compiled_infer_poses_per_s"] / result["ref_infer_poses_per_s"]
+    result["max_abs_diff"] = max_abs_diff
+    _add_limits(result, fast, joints, hidden, train_batch, seconds, dev, compile)
+    result["max_rel_diff_train"] = max_rel_diff_train
+    result.update(
+        load_avg_1min=load,
+        device=str(dev) if dev.type != "cuda" else f"{dev} ({torch.cuda.get_device_name(dev)})",
+        torch_version=torch.__version__, threads=torch.get_num_threads(), joints=joints,
+        hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers,
+        train_batch=train_batch, infer_batch=infer_batch, seconds=seconds, compiled=compile,
+        params=sum(p.numel() for p in fast.parameters()),
+    )
+    return result
+
+
+def _check_settings(device: str, train_batch: int, infer_batch: int, hidden: int, num_blocks: int,
+                    seconds: float) -> torch.device:
+    """The torch device of ``device``, after checking it and the sizes (WsgcnError if not usable)."""
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise WsgcnError(f"bench: device {device!r} requested but CUDA is not available")
     try:
@@ -205,11 +251,13 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
         raise WsgcnError(f"bench: unknown device {device!r}") from None
     if min(train_batch, infer_batch, hidden, num_blocks + 1) < 1 or seconds <= 0:
         raise WsgcnError("bench: batch sizes, hidden and seconds must be positive")
-    skeleton = get_skeleton(joints)
-    # other processes' demand on the cores, before this run adds its own
-    load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
+    return dev
+
+
+def _models(skeleton: Skeleton, hidden: int, num_blocks: int, nonlocal_layers: bool, gen: torch.Generator,
+            dev: torch.device) -> tuple[SemGCN, LiteralSemGCN]:
+    """The fast and the literal model with the same weights on ``dev`` (the fast one's, with
+    random BatchNorm affine parameters from ``gen``)."""
     fast = SemGCN(skeleton, hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers)
     ref = LiteralSemGCN(skeleton, hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers)
     with torch.no_grad():  # non-trivial BatchNorm state, so the non-local blocks are not the identity
@@ -220,9 +268,13 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
     ref.load_state_dict(fast.state_dict())
     fast.to(dev)
     ref.to(dev)
+    return fast, ref
 
+
+def _output_differences(fast: torch.nn.Module, ref: torch.nn.Module, x: torch.Tensor) -> tuple[float, float]:
+    """(largest |fast - literal| output difference in eval mode, the same in train mode relative
+    to the output's largest magnitude); both models' states are restored afterwards."""
     initial = copy.deepcopy(fast.state_dict())
-    x = (torch.rand(min(infer_batch, 1024), joints, 2, generator=gen) * 2 - 1).to(dev)
     with torch.no_grad():
         fast.eval()
         ref.eval()
@@ -233,32 +285,27 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
         max_rel_diff_train = float((y_fast - y_ref).abs().max() / y_ref.abs().max())
     fast.load_state_dict(initial)  # undo the running-statistics updates
     ref.load_state_dict(initial)
+    return max_abs_diff, max_rel_diff_train
 
-    jobs = [
-        ("train_poses_per_s", _train_fn, copy.deepcopy(fast), train_batch, 2),
-        ("ref_train_poses_per_s", _train_fn, copy.deepcopy(ref), train_batch, 2),
-        ("infer_poses_per_s", _infer_fn, fast, infer_batch, 1),
-        ("ref_infer_poses_per_s", _infer_fn, ref, infer_batch, 1),
-    ]
-    result: dict[str, Any] = {}
-    if compile:
-        from .models.compiled import CompiledInference
 
-        compiled = CompiledInference(fast, joints, device=dev)
-        with torch.no_grad():
-            ref.eval()
-            result["compiled_max_abs_diff"] = float((compiled(x) - ref(x)).abs().max())
-        result["compile_s"] = compiled.compile_s
-        jobs.append(("compiled_infer_poses_per_s", _infer_fn, compiled, infer_batch, 1))
-    for key, make, model, batch, warmup in tqdm(jobs, desc="bench", disable=not progress, leave=False):
-        result[key], result[key.replace("_per_s", "_per_s_best")] = _throughput(
-            make(model, batch, joints, dev, gen), batch, seconds, warmup, dev)
-    result["train_speedup"] = result["train_poses_per_s"] / result["ref_train_poses_per_s"]
-    result["infer_speedup"] = result["infer_poses_per_s"] / result["ref_infer_poses_per_s"]
-    if compile:
-        result["compiled_infer_speedup"] = result["compiled_infer_poses_per_s"] / result["ref_infer_poses_per_s"]
-    result["max_abs_diff"] = max_abs_diff
-    # How close to the arithmetic limit: FLOPs per pose against the measured matrix-product rate.
+def _compiled_job(fast: torch.nn.Module, ref: torch.nn.Module, x: torch.Tensor, joints: int, dev: torch.device,
+                  infer_batch: int, result: dict[str, Any]) -> _Job:
+    """Compile the fast model's inference; records ``compiled_max_abs_diff`` and ``compile_s``
+    in ``result`` and returns the measurement job of the compiled model."""
+    from .models.compiled import CompiledInference
+
+    compiled = CompiledInference(fast, joints, device=dev)
+    with torch.no_grad():
+        ref.eval()
+        result["compiled_max_abs_diff"] = float((compiled(x) - ref(x)).abs().max())
+    result["compile_s"] = compiled.compile_s
+    return ("compiled_infer_poses_per_s", _infer_fn, compiled, infer_batch, 1)
+
+
+def _add_limits(result: dict[str, Any], fast: torch.nn.Module, joints: int, hidden: int, train_batch: int,
+                seconds: float, dev: torch.device, compile: bool) -> None:
+    """How close to the arithmetic limit: FLOPs per pose against the measured matrix-product
+    rate (operands in cache and out of it), and the measured rates' fractions of that limit."""
     fwd_flops, train_flops = model_flops(fast, joints, dev)
     rate = gemm_rate(train_batch * joints, hidden, dev, seconds=min(seconds, 1.0))
     cold = gemm_rate(train_batch * joints, hidden, dev, seconds=min(seconds, 1.0),
@@ -272,16 +319,6 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
     if compile:
         result["compiled_infer_fraction_of_limit"] = (result["compiled_infer_poses_per_s"]
                                                       / result["infer_limit_poses_per_s"])
-    result["max_rel_diff_train"] = max_rel_diff_train
-    result.update(
-        load_avg_1min=load,
-        device=str(dev) if dev.type != "cuda" else f"{dev} ({torch.cuda.get_device_name(dev)})",
-        torch_version=torch.__version__, threads=torch.get_num_threads(), joints=joints,
-        hidden=hidden, num_blocks=num_blocks, nonlocal_layers=nonlocal_layers,
-        train_batch=train_batch, infer_batch=infer_batch, seconds=seconds, compiled=compile,
-        params=sum(p.numel() for p in fast.parameters()),
-    )
-    return result
 
 
 def format_bench(result: dict[str, Any]) -> str:

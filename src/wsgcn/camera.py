@@ -7,7 +7,7 @@ Conventions
 * ``Camera.rotation`` is the (3, 3) world -> camera rotation R and ``Camera.position`` the
   camera position C in world coordinates: ``X_cam = R (X_world - C)``.
 * An intrinsics vector has 9 entries ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]``, in pixels
-  or in normalised screen units (SPEC 1.3); ``project`` returns 2D points in the same units.
+  or in normalised screen units (docs/METHOD.md §4); ``project`` returns 2D points in the same units.
 * The projection is the one published with Human3.6M (pinhole, radial k1..k3, tangential
   p1, p2): with x = X/Z, y = Y/Z, r2 = x^2 + y^2,
   ``d = 1 + k1 r2 + k2 r2^2 + k3 r2^3 + p1 y + p2 x`` and
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import WsgcnError
+from .errors import Arg, ParameterError, WsgcnError
 
 CAMERAS_FORMAT = "wsgcn-cameras-1"
 
@@ -68,7 +68,7 @@ class Camera:
 
     @property
     def normalized_intrinsics(self) -> np.ndarray:
-        """(9,) intrinsics in normalised screen units (SPEC 1.3)."""
+        """(9,) intrinsics in normalised screen units (docs/METHOD.md §4)."""
         return normalize_intrinsics(self.intrinsics, self.res_w, self.res_h)
 
     def world_to_camera(self, x: np.ndarray) -> np.ndarray:
@@ -180,6 +180,75 @@ def h36m_cameras() -> CameraRig:
     """The published Human3.6M cameras: 4 per subject for S1, S5-S9, S11."""
     data = json.loads(_h36m_json())
     return {s: [Camera.from_dict(c, f"h36m {s}") for c in cams] for s, cams in data["subjects"].items()}
+
+
+def parse_intrinsics(image_size: tuple[int, int] | None, focal: float | None = None, intrinsics: str | None = None,
+                     cameras: str | os.PathLike | None = None, camera: str | None = None
+                     ) -> tuple[np.ndarray | None, tuple[int, int] | None]:
+    """Pixel intrinsics (9,) ``[fx, fy, cx, cy, k1, k2, k3, p1, p2]`` from ``focal`` (fx = fy, the
+    principal point at the image centre), ``intrinsics`` (text ``fx,fy,cx,cy[,k1,k2,k3,p1,p2]``)
+    or a cameras file ``cameras`` (with ``camera`` ``SUBJECT:INDEX`` when it holds several), and
+    the image size (the camera's, when ``image_size`` is None). Returns (None, image_size) when
+    none is given. Errors name these parameters (:class:`~wsgcn.errors.ParameterError`)."""
+    given = [n for n, v in (("focal", focal), ("intrinsics", intrinsics), ("cameras", cameras)) if v is not None]
+    if len(given) > 1:
+        raise ParameterError("give only one of ", *_listed([Arg(n) for n in given]))
+    if camera is not None and cameras is None:
+        raise ParameterError(Arg("camera"), " needs ", Arg("cameras", metavar="FILE"))
+    if not given:
+        return None, image_size
+    if focal is not None:
+        if not (np.isfinite(focal) and focal > 0):
+            raise ParameterError(Arg("focal"), f" must be a positive number of pixels, got {focal}")
+        if image_size is None:
+            raise ParameterError(Arg("focal"), " needs the image size (", Arg("image_size"),
+                                 ") for the principal point")
+        w, h = image_size
+        return np.array([focal, focal, w / 2, h / 2, 0, 0, 0, 0, 0], dtype=np.float64), image_size
+    if intrinsics is not None:
+        return _parse_intrinsics_text(intrinsics), image_size
+    return _rig_camera(load_cameras(cameras), cameras, camera, image_size)  # type: ignore[arg-type]
+
+
+def _listed(args: list[Arg]) -> list[str | Arg]:
+    """``a, b, c`` as message parts."""
+    parts: list[str | Arg] = []
+    for i, a in enumerate(args):
+        parts += [", ", a] if i else [a]
+    return parts
+
+
+def _parse_intrinsics_text(text: str) -> np.ndarray:
+    """``fx,fy,cx,cy[,k1,k2,k3,p1,p2]`` -> (9,) float64, distortion 0 when not given."""
+    try:
+        vals = [float(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise ParameterError(Arg("intrinsics"), f" must be numbers fx,fy,cx,cy[,k1,k2,k3,p1,p2], got {text!r}") from None
+    if len(vals) not in (4, 9) or not np.all(np.isfinite(vals)) or vals[0] <= 0 or vals[1] <= 0:
+        raise ParameterError(Arg("intrinsics"), " must be 4 or 9 finite numbers with positive focal lengths, "
+                             f"got {text!r}")
+    return np.array(vals + [0.0] * (9 - len(vals)), dtype=np.float64)
+
+
+def _rig_camera(rig: CameraRig, cameras: str | os.PathLike, camera: str | None,
+                image_size: tuple[int, int] | None) -> tuple[np.ndarray, tuple[int, int]]:
+    """The intrinsics and image size of camera ``camera`` (``SUBJECT:INDEX``) of the file ``cameras``."""
+    flat = [(s, i, c) for s, cams in rig.items() for i, c in enumerate(cams)]
+    if camera is None:
+        if len(flat) != 1:
+            raise ParameterError(f"{cameras}: holds {len(flat)} cameras; choose one with ",
+                                 Arg("camera", metavar="SUBJECT:INDEX"), f" (e.g. {flat[0][0]}:0)")
+        cam = flat[0][2]
+    else:
+        subj, _, idx = camera.rpartition(":")
+        if subj not in rig or not idx.isdigit() or int(idx) >= len(rig[subj]):
+            raise WsgcnError(f"{cameras}: no camera {camera!r}; subjects {sorted(rig)}, as SUBJECT:INDEX")
+        cam = rig[subj][int(idx)]
+    size = (int(cam.res_w), int(cam.res_h))
+    if image_size is not None and tuple(image_size) != size:
+        raise WsgcnError(f"{cameras}: camera image size {size[0]}x{size[1]} differs from the keypoints' "
+                         f"{image_size[0]}x{image_size[1]}")
+    return cam.intrinsics, size
 
 
 # ----------------------------------------------------------------------------- transforms

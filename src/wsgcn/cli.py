@@ -1,4 +1,4 @@
-"""The ``wsgcn`` command line (SPEC section 5).
+"""The ``wsgcn`` command line (commands: README.md and ``wsgcn COMMAND --help``).
 
 User errors (:class:`wsgcn.WsgcnError`) end with one line on stderr and exit status 2;
 anything else is a bug and keeps its traceback.
@@ -24,7 +24,7 @@ def _cmd_build_mocap(a: argparse.Namespace) -> None:
 
 
 def _cmd_prepare_h36m(a: argparse.Namespace) -> None:
-    from .data.h36m import prepare_h36m
+    from .data.h36m_prepare import prepare_h36m
 
     summary = prepare_h36m(Path(a.archive), Path(a.out), progress=not a.quiet)
     for note in summary.get("notes", []):

@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint on the test (or validation) subjects: SPEC section 2 metrics,
+"""Evaluate a checkpoint on the test (or validation) subjects: the metrics of docs/METHOD.md §8,
 a printed table, a JSON file and a per-joint error chart."""
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from .data.splits import load_test
 from .errors import WsgcnError
 from .io import read_json, write_json
 from .skeleton import get_skeleton
-from .train import predict
+from .codec import predict
 
 
 def evaluate(checkpoint: str | os.PathLike, data_dir: str | None = None, source: str | None = None,
              split: str = "test", json_out: str | os.PathLike | None = None,
              chart: str | os.PathLike | None = None, overrides: list[str] | None = None) -> dict[str, Any]:
     """Evaluate ``checkpoint`` (a file or a run folder) on ``split`` of the data in its config
-    (``data_dir``/``source`` override it). Returns the summary (SPEC section 5 keys + ``meta``)."""
+    (``data_dir``/``source`` override it). Returns the summary (the keys of docs/METHOD.md §8, ``meta`` included)."""
     if split not in ("test", "validation"):
         raise WsgcnError(f"--split must be 'test' or 'validation', got {split!r}")
     path = resolve_checkpoint(checkpoint)

@@ -1,7 +1,9 @@
 """The ``lift``, ``viz`` and ``export-onnx`` subcommands (registered by :func:`add_lift_parsers`).
 
 Handlers raise :class:`wsgcn.WsgcnError` for user errors; ``wsgcn.cli.main`` turns those into
-one line on stderr and exit status 2.
+one line on stderr and exit status 2. The library names its parameters in its errors
+(:class:`wsgcn.errors.ParameterError`: ``min_score must be ...``, ``focal needs ...``); ``lift``
+words them as its flags (``--min-score must be ...``, ``--focal needs ...``) through :func:`lift_flag`.
 """
 
 from __future__ import annotations
@@ -9,22 +11,40 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .errors import WsgcnError
+
+_LIFT_FLAGS = {"fmt": "--format", "image_size": "--width and --height"}
+"""Parameters of :func:`wsgcn.lift.lift_file`, :class:`wsgcn.lift.LiftOptions` and the functions
+they call that are set by flags of other names (the others: ``min_score`` <-> ``--min-score``)."""
+
+
+def lift_flag(param: str) -> str:
+    """The ``wsgcn lift`` flag(s) that set the library's parameter ``param``."""
+    return _LIFT_FLAGS.get(param, "--" + param.replace("_", "-"))
 
 
 def _cmd_lift(a: argparse.Namespace) -> None:
-    from .lift import lift_file
+    from .errors import ParameterError
+    from .lift import LiftOptions, lift_file
+    from .runtime import tune_allocator
 
-    s = lift_file(a.input, a.out, checkpoint=a.checkpoint, fmt=a.format, joints=a.joints, width=a.width,
-                  height=a.height, min_score=a.min_score, max_gap=a.max_gap, focal=a.focal, intrinsics=a.intrinsics,
-                  cameras=a.cameras, camera=a.camera, device=a.device, progress=not a.quiet,
-                  compile=a.compile)
-    print(s["read"])
-    extra = f"; {s['dropped']} person-frame(s) dropped (fewer than 2 usable joints)" if s["dropped"] else ""
-    print(f"lifted {s['person_frames']} person-frame(s) of {s['people']} people over {s['frames']} frame(s) "
-          f"to {s['joints']} joints ({s['filled']} joint(s) filled{extra}) "
-          f"with {s['checkpoint']}, image {s['image_size'][0]}x{s['image_size'][1]}"
-          + (", absolute root solved" if s["root"] else ""))
-    print("wrote " + " and ".join(s["written"]))
+    if a.device == "cpu":
+        tune_allocator()  # this process only lifts: keep freed activations, no page faults per batch
+    options = LiftOptions(fmt=a.format, joints=a.joints, width=a.width, height=a.height, min_score=a.min_score,
+                          max_gap=a.max_gap, focal=a.focal, intrinsics=a.intrinsics, cameras=a.cameras,
+                          camera=a.camera, write_json=not a.no_json)
+    try:
+        s = lift_file(a.input, a.out, options, checkpoint=a.checkpoint, device=a.device, progress=not a.quiet,
+                      compile=a.compile)
+    except ParameterError as e:  # the library's parameter names -> this command's flags
+        raise WsgcnError(e.worded(lift_flag)) from None
+    print(s.read)
+    extra = f"; {s.dropped} person-frame(s) dropped (fewer than 2 usable joints)" if s.dropped else ""
+    print(f"lifted {s.person_frames} person-frame(s) of {s.people} people over {s.frames} frame(s) "
+          f"to {s.joints} joints ({s.filled} joint(s) filled{extra}) "
+          f"with {s.checkpoint}, image {s.image_size[0]}x{s.image_size[1]}"
+          + (", absolute root solved" if s.root else ""))
+    print("wrote " + " and ".join(s.written))
 
 
 def _cmd_viz(a: argparse.Namespace) -> None:
@@ -65,6 +85,8 @@ def add_lift_parsers(sub: Any) -> None:
     lp.add_argument("input", metavar="INPUT", help="keypoint file, or a folder of per-frame OpenPose/MMPose JSON files")
     lp.add_argument("--checkpoint", help="checkpoint or run folder (default: the bundled weights, if installed)")
     lp.add_argument("--out", required=True, help="OUT.npz (writes OUT.npz and OUT.json) or OUT.json (JSON only)")
+    lp.add_argument("--no-json", action="store_true",
+                    help="with --out OUT.npz, write only OUT.npz (faster and smaller for long videos)")
     lp.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: detect)")
     lp.add_argument("--joints", default="auto", choices=["auto", "coco17", "h36m17"],
                     help="joint order of npz/CSV arrays (default: the file's joint_format, else detect)")

@@ -1,8 +1,8 @@
-"""Training losses (SPEC 1.4): supervised 3D MSE, reprojection through the Human3.6M camera
+"""Training losses (docs/METHOD.md §5-§6): supervised 3D MSE, reprojection through the Human3.6M camera
 model (root from ground truth or solved in closed form), bone-length consistency.
 
 All tensors are torch; poses in metres, camera frame (x right, y down, z forward);
-keypoints and intrinsics in normalised screen units (SPEC 1.3).
+keypoints and intrinsics in normalised screen units (docs/METHOD.md §4).
 """
 
 from __future__ import annotations

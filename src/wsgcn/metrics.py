@@ -1,4 +1,4 @@
-"""Evaluation metrics (SPEC 2), NumPy float64. Poses in metres in, errors in millimetres out.
+"""Evaluation metrics (docs/METHOD.md §8), NumPy float64. Poses in metres in, errors in millimetres out.
 
 * MPJPE (Protocol 1): mean joint distance after root alignment (root = joint 0), averaged over
   all joints INCLUDING the root (whose error is 0 after alignment), as the paper's code does.
@@ -109,7 +109,7 @@ def auc(pred: np.ndarray, gt: np.ndarray, max_mm: float = 150.0, steps: int = 31
 
 def summarize(pred: np.ndarray, gt: np.ndarray, actions: Sequence[str],
               joint_names: Sequence[str]) -> dict[str, Any]:
-    """The evaluation report (SPEC 5's JSON keys) for (N, J, 3) predictions and ground truth
+    """The evaluation report (the JSON keys of docs/METHOD.md §8) for (N, J, 3) predictions and ground truth
     [m], with the action of every pose and the joint names. Errors in mm, PCK/AUC in %."""
     p, g = _pair(pred, gt)
     actions = [str(a) for a in actions]

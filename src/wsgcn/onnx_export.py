@@ -32,23 +32,6 @@ TOLERANCE = 1e-4
 OPSET = 18
 
 
-def _root_relative(model: Any) -> Any:
-    from torch import nn
-
-    class RootRelative(nn.Module):
-        """The network followed by root alignment (pose minus its pelvis), as the Lifter does."""
-
-        def __init__(self, net: nn.Module) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, x):  # type: ignore[no-untyped-def]
-            p = self.net(x)
-            return p - p[:, :1]
-
-    return RootRelative(model).eval()
-
-
 def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike, check: bool = True,
                 opset: int = OPSET) -> dict[str, Any]:
     """Write ``checkpoint`` (file or run folder) as an ONNX model at ``out``, then check it with
@@ -69,7 +52,9 @@ def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike, check: bo
     path = resolve_checkpoint(checkpoint)
     model, meta = load_model(path)
     J = int(getattr(model, "num_joints", meta.get("config", {}).get("data", {}).get("joints", 17)))
-    net = _root_relative(model)
+    from .codec import RootRelative
+
+    net = RootRelative(model).eval()
     example = torch.zeros(2, J, 2)
     names = list(getattr(model, "skeleton").names) if hasattr(model, "skeleton") else []
     with atomic_path(out) as tmp:
@@ -78,7 +63,7 @@ def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike, check: bo
             "wsgcn_format": ONNX_FORMAT,
             "checkpoint": path.name,
             "joint_names": json.dumps(names),
-            "input": f"keypoints_2d (batch, {J}, 2) float32: pixels normalised as u / w * 2 - [1, h / w] (SPEC 1.3)",
+            "input": f"keypoints_2d (batch, {J}, 2) float32: pixels normalised as u / w * 2 - [1, h / w] (docs/METHOD.md §4)",
             "output": f"pose_3d (batch, {J}, 3) float32: metres, camera frame (x right, y down, z forward), "
                       "root-relative (Hip = 0)",
         })

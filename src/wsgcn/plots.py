@@ -5,25 +5,14 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from .io import atomic_path  # noqa: E402
-
-
-def save_figure(fig: "plt.Figure", path: str | os.PathLike, dpi: int = 110) -> None:
-    """Atomically save and close ``fig``."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+from .figures import GUIDE, new_figure, save_figure, side_colour
 
 
 def training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLike, title: str = "",
                     warmup_epochs: int = 0) -> None:
     """Loss terms (log scale) and validation MPJPE / P-MPJPE per epoch."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = new_figure((11, 4))
+    ax1, ax2 = fig.subplots(1, 2)
     ep = [h["epoch"] for h in history]
     for key, label in (("loss", "total"), ("loss_sup", "supervised 3D"), ("loss_rep", "reprojection"),
                        ("loss_bone", "bone length")):
@@ -47,21 +36,21 @@ def training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLik
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         if 0 < warmup_epochs < (max(ep) if ep else 0):
-            ax.axvline(warmup_epochs + 0.5, color="grey", ls="--", lw=1)
+            ax.axvline(warmup_epochs + 0.5, color=GUIDE, ls="--", lw=1)
             ax.text(warmup_epochs + 0.5, 1.0, " end of warm-up", transform=ax.get_xaxis_transform(),
-                    fontsize=7, va="top", color="grey")
+                    fontsize=7, va="top", color=GUIDE)
     fig.suptitle(title)
     save_figure(fig, path)
 
 
 def per_joint_chart(per_joint: Mapping[str, float], path: str | os.PathLike, title: str = "",
                     metric: str = "MPJPE (mm)") -> None:
-    """Bar chart of the error per joint; left joints blue, right joints red, centre grey."""
+    """Bar chart of the error per joint, coloured by side (:mod:`wsgcn.figures`)."""
     names = list(per_joint)
     vals = [per_joint[n] for n in names]
-    colours = ["tab:blue" if n.startswith("L") else "tab:red" if n.startswith("R") else "tab:grey" for n in names]
-    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(names)), 3.6))
-    ax.bar(range(len(names)), vals, color=colours)
+    fig = new_figure((max(6, 0.5 * len(names)), 3.6))
+    ax = fig.subplots()
+    ax.bar(range(len(names)), vals, color=[side_colour(n) for n in names])
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_ylabel(metric)
     ax.grid(axis="y", alpha=0.3)

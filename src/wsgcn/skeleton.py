@@ -100,7 +100,7 @@ H36M16 = Skeleton(
     names=("Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax",
            "Head", "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist"),
     parents=(-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 8, 10, 11, 8, 13, 14),
-    # The 8 groups of the SemGCN/WS-GCN code (SPEC 1.2), in its order: (RKnee, RFoot),
+    # The 8 groups of the SemGCN/WS-GCN code (docs/METHOD.md §3), in its order: (RKnee, RFoot),
     # (LKnee, LFoot), (RHip, LHip), (Hip, Spine), (Thorax, Head), (RElbow, RWrist),
     # (LElbow, LWrist), (LShoulder, RShoulder). Not all left/right pairs: knees, feet, elbows
     # and wrists are pooled along the limb.
@@ -122,11 +122,3 @@ def get_skeleton(name_or_joints: str | int) -> Skeleton:
     except KeyError:
         raise WsgcnError(f"unknown joint set {name_or_joints!r}; expected one of {sorted(SKELETONS)}") from None
 
-
-def select_joints(x: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """Reduce an array in the 17-joint order, shape (..., 17, C), to ``skeleton``."""
-    if x.shape[-2] != H36M17.num_joints:
-        raise WsgcnError(f"expected 17 joints, got {x.shape[-2]}")
-    if skeleton.num_joints == 17:
-        return x
-    return x[..., list(H36M17_TO_16), :]

@@ -21,21 +21,16 @@ import shutil
 from pathlib import Path
 from typing import Any, Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib import animation
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import animation  # noqa: E402
+from .errors import WsgcnError
+from .io import atomic_path, load_npz, read_json
+from .keypoints import INTERPOLATED, MEAN_POSE
+from .figures import CENTRE, GT_COLOUR, LEFT, RIGHT, bone_colour, new_figure, save_figure
+from .skeleton import H36M16, H36M17, Skeleton
 
-from .errors import WsgcnError  # noqa: E402
-from .io import atomic_path, load_npz, read_json  # noqa: E402
-from .keypoints import INTERPOLATED, MEAN_POSE  # noqa: E402
-from .plots import save_figure  # noqa: E402
-from .skeleton import H36M16, H36M17, Skeleton  # noqa: E402
-
-LEFT, RIGHT, CENTRE = "tab:blue", "tab:red", "0.35"
-GT_COLOUR = "black"
 VIEW = {"elev": 12.0, "azim": -62.0}
 
 
@@ -45,12 +40,6 @@ def skeleton_for(names: Sequence[str]) -> Skeleton:
         if tuple(str(n) for n in names) == sk.names:
             return sk
     raise WsgcnError(f"joint names {list(names)[:4]}... are neither the 17 nor the 16 Human3.6M joints")
-
-
-def bone_colour(skeleton: Skeleton, child: int) -> str:
-    """Colour of the bone ending at ``child``: by the side of the person it is on."""
-    n = skeleton.names[child]
-    return LEFT if n.startswith("L") else RIGHT if n.startswith("R") else CENTRE
 
 
 def upright(pose: np.ndarray) -> np.ndarray:
@@ -152,7 +141,7 @@ def _radius(poses: np.ndarray, floor: float) -> float:
 
 
 def pose_figure(kp2d: np.ndarray, pose3d: np.ndarray, skeleton: Skeleton, gt: np.ndarray | None = None,
-                flags: np.ndarray | None = None, title: str = "") -> plt.Figure:
+                flags: np.ndarray | None = None, title: str = "") -> Figure:
     """One frame: 2D input (J, 2) px beside the 3D pose (J, 3) m (and ``gt`` (J, 3), dashed)."""
     fig, ax2, ax3 = _two_panels((9.5, 4.8))
     draw_2d(ax2, kp2d, skeleton, flags, _limits_2d(kp2d))
@@ -168,14 +157,14 @@ def pose_figure(kp2d: np.ndarray, pose3d: np.ndarray, skeleton: Skeleton, gt: np
     return fig
 
 
-def _two_panels(size: tuple[float, float]) -> tuple[plt.Figure, Any, Any]:
+def _two_panels(size: tuple[float, float]) -> tuple[Figure, Any, Any]:
     """A figure with a 2D panel (left) and a larger 3D panel (right)."""
-    fig = plt.figure(figsize=size)
+    fig = new_figure(size)
     gs = fig.add_gridspec(1, 2, width_ratios=(1.0, 1.3), left=0.07, right=0.97, bottom=0.12, top=0.88, wspace=0.08)
     return fig, fig.add_subplot(gs[0]), fig.add_subplot(gs[1], projection="3d")
 
 
-def _legend(fig: plt.Figure) -> None:
+def _legend(fig: Figure) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=LEFT, lw=2.5, label="left"), Line2D([], [], color=RIGHT, lw=2.5, label="right"),
@@ -232,7 +221,6 @@ def save_animation(path: str | os.PathLike, kp2d: np.ndarray, poses: np.ndarray,
     with tqdm(total=T, desc=f"writing {path.name}", unit="frame", disable=not progress) as bar:
         with atomic_path(path) as tmp:
             anim.save(str(tmp), writer=writer, dpi=80, progress_callback=lambda i, n: bar.update(1))
-    plt.close(fig)
     return T
 
 
@@ -273,7 +261,7 @@ def viz_file(input_path: str | os.PathLike, out: str | os.PathLike, person: str 
              start: int = 0, stop: int | None = None, step: int = 1, progress: bool = True) -> str:
     """``wsgcn viz``: a lift output -> a PNG of one frame or a GIF/MP4 of the sequence (by the
     suffix of ``out``); an evaluation JSON -> the per-joint error chart (PNG). Returns a summary line."""
-    from .lift import read_lift_output
+    from .lift_output import read_lift_output
 
     src, out = Path(input_path), Path(out)
     suffix = out.suffix.lower()

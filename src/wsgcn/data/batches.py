@@ -13,9 +13,9 @@ from typing import Iterator, Sequence as Seq
 import numpy as np
 import torch
 
-from ..camera import normalize_screen_coordinates
 from ..errors import WsgcnError
-from ..skeleton import Skeleton, select_joints
+from ..codec import encode, select
+from ..skeleton import Skeleton
 
 
 @dataclass
@@ -82,16 +82,15 @@ def build_poseset(sequences: Seq, skeleton: Skeleton, stride: int = 1,
     for s in sequences:
         sl = slice(None, None, stride)
         cam = s.camera_params
-        kp = normalize_screen_coordinates(np.asarray(s.keypoints_2d[sl], dtype=np.float64), cam.res_w, cam.res_h)
-        n = kp.shape[0]
+        x = encode(s.keypoints_2d[sl], cam.res_w, cam.res_h, skeleton)
+        n = x.shape[0]
         if n == 0:
             continue
-        x = select_joints(kp, skeleton).astype(np.float32)
         if not np.isfinite(x).all():
             where = getattr(s, "keypoints_file", "") or "2D keypoints"
             raise WsgcnError(f"{where}: non-finite 2D input for {s.subject} {s.action!r} camera {s.camera}")
         inputs.append(x)
-        targets.append(select_joints(np.asarray(s.pose_3d[sl]), skeleton).astype(np.float32))
+        targets.append(select(np.asarray(s.pose_3d[sl]), skeleton).astype(np.float32))
         roots.append(np.asarray(s.root[sl], dtype=np.float32))
         intr.append(np.broadcast_to(cam.normalized_intrinsics.astype(np.float32), (n, 9)))
         a = action_key(s)

@@ -1,6 +1,6 @@
 """Human3.6M and custom multi-camera datasets in the community's VideoPose3D-style npz files.
 
-Files in a data folder (SPEC 3, docs/DATA.md):
+Files in a data folder (docs/DATA.md):
 
 * ``data_3d_<name>.npz``: key ``positions_3d``, a pickled dict subject -> action -> (T, J, 3)
   float32 world coordinates in metres (Human3.6M: the 32 raw joints).
@@ -14,23 +14,20 @@ Files in a data folder (SPEC 3, docs/DATA.md):
 
 The npz files hold pickled Python objects; they are only read from the data folder the user
 names (``allow_pickle=True`` is used for these known dataset files and nowhere else).
-:func:`prepare_h36m` converts the original Human3.6M D3_Positions CDF files into these files.
+:func:`wsgcn.data.h36m_prepare.prepare_h36m` converts the original Human3.6M D3_Positions CDF
+files into these files.
 """
 
 from __future__ import annotations
 
 import re
-import tarfile
-import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping, Sequence as SequenceABC
 from dataclasses import dataclass
-from pathlib import Path, PurePath, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from ..camera import Camera, CameraRig, h36m_cameras, load_cameras
 from ..errors import WsgcnError
@@ -59,15 +56,13 @@ _ACTION_CANON: dict[str, str] = {a.lower(): a for a in H36M_ACTIONS} | {
     "walkdog": "WalkingDog",
 }
 
-_RAW_JOINTS = 32
+RAW_JOINTS = 32
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
-_SUBJECT = re.compile(r"^S\d+$")
-_TAR_SUFFIXES = (".tgz", ".tar.gz", ".tar")
 
 
 # ----------------------------------------------------------------------------- small helpers
 
-def _natural_sorted(items: Iterable[str]) -> list[str]:
+def natural_sorted(items: Iterable[str]) -> list[str]:
     return sorted(items, key=natural_key)
 
 
@@ -301,11 +296,11 @@ class Sequence:
 def _to_17(label: str, a: np.ndarray) -> np.ndarray:
     """(T, 32|17, C) -> (T, 17, C) in the 17-joint order."""
     j = a.shape[1]
-    if j == _RAW_JOINTS:
+    if j == RAW_JOINTS:
         return a[:, list(H36M32_TO_17)]
     if j == H36M17.num_joints:
         return a
-    raise WsgcnError(f"{label} has {j} joints; expected {_RAW_JOINTS} (raw Human3.6M) or {H36M17.num_joints}")
+    raise WsgcnError(f"{label} has {j} joints; expected {RAW_JOINTS} (raw Human3.6M) or {H36M17.num_joints}")
 
 
 _MISSING_16 = tuple(n for n in H36M17.names if n not in H36M16.names)  # ("Neck",)
@@ -316,8 +311,8 @@ def _2d_to_17(label: str, a: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     file lacks). A 16-joint file (``h36m16`` order) gets NaN keypoints and confidence 0 in
     the Neck slot."""
     j = a.shape[1]
-    if j not in (_RAW_JOINTS, H36M17.num_joints, H36M16.num_joints):
-        raise WsgcnError(f"{label} has {j} joints; expected {_RAW_JOINTS} (raw Human3.6M), "
+    if j not in (RAW_JOINTS, H36M17.num_joints, H36M16.num_joints):
+        raise WsgcnError(f"{label} has {j} joints; expected {RAW_JOINTS} (raw Human3.6M), "
                          f"{H36M17.num_joints} (Human3.6M-17) or {H36M16.num_joints} "
                          "(Human3.6M-17 without Neck/Nose)")
     if j != H36M16.num_joints:
@@ -327,6 +322,92 @@ def _2d_to_17(label: str, a: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     if a.shape[2] == 3:
         out[:, [H36M17.index(n) for n in _MISSING_16], 2] = 0.0
     return out, _MISSING_16
+
+
+@dataclass
+class DataFiles:
+    """The 3D file, the 2D file of one source and the cameras of a dataset, read and checked
+    once (:func:`open_data`); :meth:`sequences` assembles the sequences of any subjects."""
+
+    path_3d: Path
+    path_2d: Path
+    positions_3d: dict[str, dict[str, np.ndarray]]
+    positions_2d: dict[str, dict[str, list[np.ndarray]]]
+    rig: CameraRig
+    rig_label: str
+
+    def subjects(self) -> list[str]:
+        """Every subject of the 3D file, in natural order."""
+        return natural_sorted(self.positions_3d)
+
+    def sequences(self, subjects: Iterable[str] | None = None) -> list[Sequence]:
+        """One :class:`Sequence` per subject, action and camera of ``subjects`` (default: all);
+        see :func:`load_sequences`."""
+        p3, p2, pos3, pos2, rig = self.path_3d, self.path_2d, self.positions_3d, self.positions_2d, self.rig
+        available = self.subjects()
+        if subjects is None:
+            wanted = available
+        else:
+            requested = [subjects] if isinstance(subjects, str) else list(subjects)
+            unknown = [s for s in requested if s not in pos3]
+            if unknown:
+                raise WsgcnError(f"{p3}: unknown subject(s) {unknown}; available: {available}")
+            wanted = natural_sorted(set(requested))
+        out: list[Sequence] = []
+        for s in wanted:
+            if s not in pos2:
+                raise WsgcnError(f"{p2}: subject {s!r} is missing (it is in {p3.name})")
+            if s not in rig:
+                raise WsgcnError(f"{self.rig_label}: no cameras for subject {s!r} (cameras for: {natural_sorted(rig)})")
+            # Every 3D action needs its 2D. 2D-only actions are left out, as VideoPose3D's loader
+            # does: detector files may cover videos whose 3D the community files drop (S11 Directions).
+            only3 = sorted(set(pos3[s]) - set(pos2[s]))
+            if only3:
+                raise WsgcnError(f"{p2}: subject {s!r} lacks action(s) {only3} that {p3.name} has")
+            for a in sorted(pos3[s]):
+                out.extend(self._views(s, a))
+        return out
+
+    def _views(self, s: str, a: str) -> list[Sequence]:
+        p3, p2, cams, views = self.path_3d, self.path_2d, self.rig[s], self.positions_2d[s][a]
+        if len(views) != len(cams):
+            raise WsgcnError(f"{p2}: {s} {a!r} has {len(views)} camera views but {self.rig_label} "
+                             f"has {len(cams)} cameras for {s}")
+        world = _to_17(f"{p3}: positions_3d[{s!r}][{a!r}]", self.positions_3d[s][a]).astype(np.float64)
+        out = []
+        for c, cam in enumerate(cams):
+            kp, missing = _2d_to_17(f"{p2}: positions_2d[{s!r}][{a!r}][{c}]", views[c])
+            t = min(len(world), len(kp))
+            if t == 0:
+                continue
+            pts = cam.world_to_camera(world[:t])  # (T, 17, 3) camera frame, metres
+            root = pts[:, 0]
+            out.append(Sequence(
+                subject=s, action=a, camera=c, camera_params=cam,
+                pose_3d=(pts - root[:, None]).astype(np.float32),
+                root=root.astype(np.float32),
+                keypoints_2d=np.ascontiguousarray(kp[:t, :, :2], dtype=np.float32),
+                confidence=np.ascontiguousarray(kp[:t, :, 2], dtype=np.float32) if kp.shape[2] == 3 else None,
+                missing_2d=missing, keypoints_file=str(p2),
+            ))
+        return out
+
+
+def open_data(data_dir: str | Path, name: str, source: str) -> DataFiles:
+    """Read and check ``data_3d_<name>.npz``, ``data_2d_<name>_<source>.npz`` and the cameras
+    in ``data_dir`` (once per run: every split is assembled from the result)."""
+    data_dir = Path(data_dir)
+    _check_name("dataset name", name)
+    _check_name("2D source", source)
+    if not data_dir.is_dir():
+        raise WsgcnError(f"{data_dir}: data folder not found")
+    p3 = data_dir / f"data_3d_{name}.npz"
+    p2 = data_dir / f"data_2d_{name}_{source}.npz"
+    pos3 = read_positions_3d(p3)
+    pos2, _ = read_positions_2d(p2)
+    rig = load_rig(data_dir, name)
+    cam_file = cameras_path(data_dir, name)
+    return DataFiles(p3, p2, pos3, pos2, rig, str(cam_file) if cam_file.is_file() else "built-in Human3.6M cameras")
 
 
 def load_sequences(data_dir: str | Path, name: str, source: str,
@@ -340,214 +421,7 @@ def load_sequences(data_dir: str | Path, name: str, source: str,
     counts differ the longer one is cut to the shorter (detector files sometimes carry extra
     frames); a view left without frames is skipped. A 16-joint 2D file (no Neck/Nose) gives
     sequences with ``missing_2d == ("Neck",)`` and NaN in that slot of ``keypoints_2d``.
+    Reading several subject lists of one dataset: :func:`open_data` once, then
+    :meth:`DataFiles.sequences`.
     """
-    data_dir = Path(data_dir)
-    _check_name("dataset name", name)
-    _check_name("2D source", source)
-    if not data_dir.is_dir():
-        raise WsgcnError(f"{data_dir}: data folder not found")
-    p3 = data_dir / f"data_3d_{name}.npz"
-    p2 = data_dir / f"data_2d_{name}_{source}.npz"
-    pos3 = read_positions_3d(p3)
-    pos2, _ = read_positions_2d(p2)
-    rig = load_rig(data_dir, name)
-    cam_file = cameras_path(data_dir, name)
-    rig_label = str(cam_file) if cam_file.is_file() else "built-in Human3.6M cameras"
-
-    available = _natural_sorted(pos3)
-    if subjects is None:
-        wanted = available
-    else:
-        requested = [subjects] if isinstance(subjects, str) else list(subjects)
-        unknown = [s for s in requested if s not in pos3]
-        if unknown:
-            raise WsgcnError(f"{p3}: unknown subject(s) {unknown}; available: {available}")
-        wanted = _natural_sorted(set(requested))
-
-    out: list[Sequence] = []
-    for s in wanted:
-        if s not in pos2:
-            raise WsgcnError(f"{p2}: subject {s!r} is missing (it is in {p3.name})")
-        if s not in rig:
-            raise WsgcnError(f"{rig_label}: no cameras for subject {s!r} (cameras for: {_natural_sorted(rig)})")
-        # Every 3D action needs its 2D. 2D-only actions are left out, as VideoPose3D's loader
-        # does: detector files may cover videos whose 3D the community files drop (S11 Directions).
-        only3 = sorted(set(pos3[s]) - set(pos2[s]))
-        if only3:
-            raise WsgcnError(f"{p2}: subject {s!r} lacks action(s) {only3} that {p3.name} has")
-        cams = rig[s]
-        for a in sorted(pos3[s]):
-            views = pos2[s][a]
-            if len(views) != len(cams):
-                raise WsgcnError(f"{p2}: {s} {a!r} has {len(views)} camera views but {rig_label} "
-                                 f"has {len(cams)} cameras for {s}")
-            world = _to_17(f"{p3}: positions_3d[{s!r}][{a!r}]", pos3[s][a]).astype(np.float64)
-            for c, cam in enumerate(cams):
-                kp, missing = _2d_to_17(f"{p2}: positions_2d[{s!r}][{a!r}][{c}]", views[c])
-                t = min(len(world), len(kp))
-                if t == 0:
-                    continue
-                pts = cam.world_to_camera(world[:t])  # (T, 17, 3) camera frame, metres
-                root = pts[:, 0]
-                out.append(Sequence(
-                    subject=s, action=a, camera=c, camera_params=cam,
-                    pose_3d=(pts - root[:, None]).astype(np.float32),
-                    root=root.astype(np.float32),
-                    keypoints_2d=np.ascontiguousarray(kp[:t, :, :2], dtype=np.float32),
-                    confidence=np.ascontiguousarray(kp[:t, :, 2], dtype=np.float32) if kp.shape[2] == 3 else None,
-                    missing_2d=missing, keypoints_file=str(p2),
-                ))
-    return out
-
-
-# ----------------------------------------------------------------------------- CDF preparation
-
-@dataclass
-class _CdfFile:
-    subject: str | None
-    action: str
-    label: str  # for messages: the file, or "archive.tgz:member"
-    path: Path
-
-
-def _subject_of(parts: SequenceABC[str]) -> str | None:
-    """The nearest folder named like a subject (``S1``, ``S11``) above a CDF file."""
-    for part in reversed(parts):
-        if _SUBJECT.match(part):
-            return part
-    return None
-
-
-def _is_d3_cdf(p: PurePath) -> bool:
-    return p.suffix.lower() == ".cdf" and p.parent.name == "D3_Positions" and not p.name.startswith(".")
-
-
-def _is_tar_name(p: Path) -> bool:
-    return p.name.lower().endswith(_TAR_SUFFIXES)
-
-
-def _cdfs_in_tar(archive: Path, tmp: Path, index: int) -> list[_CdfFile]:
-    """Copy the D3_Positions CDF members of a tar archive into ``tmp`` under neutral names
-    (member names are never used as paths; nothing is executed)."""
-    found = []
-    try:
-        with tarfile.open(archive, "r:*") as tf:
-            for k, member in enumerate(tf):
-                pp = PurePosixPath(member.name)
-                if not member.isfile() or not _is_d3_cdf(pp):
-                    continue
-                f = tf.extractfile(member)
-                if f is None:
-                    continue
-                dest = tmp / f"{index}_{k}.cdf"
-                dest.write_bytes(f.read())
-                found.append(_CdfFile(_subject_of(pp.parts[:-1]), pp.stem, f"{archive}:{member.name}", dest))
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
-        raise WsgcnError(f"{archive}: not a readable tar archive ({type(e).__name__}: {e})") from None
-    return found
-
-
-def _find_cdfs(archive: Path, tmp: Path) -> list[_CdfFile]:
-    if archive.is_file():
-        if _is_tar_name(archive):
-            return _cdfs_in_tar(archive, tmp, 0)
-        if archive.suffix.lower() == ".cdf":
-            p = archive.resolve()
-            return [_CdfFile(_subject_of(p.parts[:-1]), p.stem, str(archive), archive)]
-        raise WsgcnError(f"{archive}: expected a folder, a .tgz archive or a .cdf file")
-    found = []
-    for p in sorted(archive.rglob("*.cdf")):
-        if p.is_file() and _is_d3_cdf(p):
-            found.append(_CdfFile(_subject_of(p.resolve().parts[:-1]), p.stem, str(p), p))
-    tars = sorted(p for p in archive.rglob("*") if p.is_file() and _is_tar_name(p))
-    for i, t in enumerate(tars):
-        found.extend(_cdfs_in_tar(t, tmp, i))
-    return found
-
-
-def _read_pose_cdf(path: Path, label: str) -> np.ndarray:
-    """Variable ``Pose`` of a D3_Positions CDF ((1, T, 96) or (T, 96), millimetres) as
-    (T, 32, 3) float32 metres."""
-    import cdflib
-
-    try:
-        cdf = cdflib.CDF(Path(path).absolute())  # a local path, never a URL
-        info = cdf.cdf_info()
-        names = list(info.zVariables) + list(info.rVariables)
-        if "Pose" not in names:
-            raise WsgcnError(f"{label}: no 'Pose' variable in this CDF file (variables: {names})")
-        data = np.asarray(cdf.varget("Pose"), dtype=np.float64)
-        del cdf  # closes the file handle
-    except WsgcnError:
-        raise
-    except Exception as e:  # cdflib reports a damaged file with many exception types
-        raise WsgcnError(f"{label}: not a readable CDF file ({type(e).__name__}: {e})") from None
-    if data.size == 0 or data.shape[-1] != 3 * _RAW_JOINTS:
-        raise WsgcnError(f"{label}: 'Pose' has shape {data.shape}, expected (1, T, 96) or (T, 96)")
-    if not np.all(np.isfinite(data)):
-        raise WsgcnError(f"{label}: 'Pose' contains NaN or infinite values")
-    return (data.reshape(-1, _RAW_JOINTS, 3) / 1000.0).astype(np.float32)
-
-
-def prepare_h36m(archive: Path, out_dir: Path, progress: bool = True) -> dict[str, Any]:
-    """Convert the original Human3.6M D3_Positions CDF files to ``data_3d_h36m.npz`` (32 joints,
-    world metres) and ``data_2d_h36m_gt.npz`` (17 joints, pixels, projected with each subject's
-    cameras) in ``out_dir``.
-
-    ``archive``: a folder holding extracted ``S*/MyPoseFeatures/D3_Positions/*.cdf`` trees and/or
-    ``Poses_D3_Positions_S*.tgz`` files (or one such .tgz). Subjects without cameras (S2-S4) are
-    skipped, and so is S11 "Directions" (corrupted video; left out of the community's files too).
-    Returns a summary: ``subjects``, ``actions`` (sequences), ``frames``, ``per_subject``,
-    ``files`` written and ``notes`` on what was skipped.
-    """
-    archive, out_dir = Path(archive), Path(out_dir)
-    if not archive.exists():
-        raise WsgcnError(f"{archive}: Human3.6M archive not found")
-    rig = load_rig(out_dir, "h36m")
-    notes: list[str] = []
-    pos3: dict[str, dict[str, np.ndarray]] = {}
-    pos2: dict[str, dict[str, list[np.ndarray]]] = {}
-    with tempfile.TemporaryDirectory(prefix="wsgcn-h36m-") as tmp:
-        found = _find_cdfs(archive, Path(tmp))
-        if not found:
-            raise WsgcnError(f"{archive}: no Human3.6M D3_Positions CDF files found (expected "
-                             "S*/MyPoseFeatures/D3_Positions/*.cdf or Poses_D3_Positions_S*.tgz)")
-        todo: dict[tuple[str, str], _CdfFile] = {}
-        skipped_subjects: set[str] = set()
-        for item in found:
-            if item.subject is None:
-                notes.append(f"{item.label}: no subject folder (S1, S5, ...) above it, skipped")
-            elif item.subject not in rig:
-                skipped_subjects.add(item.subject)
-            elif item.subject == "S11" and item.action == "Directions":
-                notes.append(f"{item.label}: S11 'Directions' skipped (corrupted video in Human3.6M)")
-            elif (item.subject, item.action) in todo:
-                notes.append(f"{item.label}: duplicate of {todo[item.subject, item.action].label}, skipped")
-            else:
-                todo[item.subject, item.action] = item
-        for s in _natural_sorted(skipped_subjects):
-            notes.append(f"{s}: no published cameras for this subject, skipped")
-        if not todo:
-            raise WsgcnError(f"{archive}: no CDF files of a subject with cameras ({_natural_sorted(rig)})")
-        keys = sorted(todo, key=lambda k: (natural_key(k[0]), k[1]))
-        for s, a in tqdm(keys, desc="Human3.6M CDF", unit="file", disable=not progress):
-            world = _read_pose_cdf(todo[s, a].path, todo[s, a].label)
-            joints = world[:, list(H36M32_TO_17)].astype(np.float64)
-            pos3.setdefault(s, {})[a] = world
-            pos2.setdefault(s, {})[a] = [cam.project(cam.world_to_camera(joints)).astype(np.float32)
-                                         for cam in rig[s]]
-    out3, out2 = out_dir / "data_3d_h36m.npz", out_dir / "data_2d_h36m_gt.npz"
-    metadata = {"layout_name": "h36m", "num_joints": H36M17.num_joints,
-                "keypoints_symmetry": [list(H36M17.joints_left), list(H36M17.joints_right)]}
-    write_positions_3d(out3, pos3)
-    write_positions_2d(out2, pos2, metadata)
-    per_subject = {s: {"actions": len(pos3[s]), "frames": int(sum(len(v) for v in pos3[s].values()))}
-                   for s in pos3}
-    return {
-        "subjects": list(pos3),
-        "actions": sum(v["actions"] for v in per_subject.values()),
-        "frames": sum(v["frames"] for v in per_subject.values()),
-        "per_subject": per_subject,
-        "files": [str(out3), str(out2)],
-        "notes": notes,
-    }
+    return open_data(data_dir, name, source).sequences(subjects)

@@ -7,13 +7,15 @@ Pipeline (docs/BENCHMARK.md explains every choice):
    (slerp of joint rotations), forward kinematics, map to the 17 Human3.6M joints in metres in
    a z-up world (:mod:`wsgcn.data.rigs`);
 3. cut into windows of about 4 s; recentre each window horizontally on the capture volume's
-   centre and turn it by a deterministic yaw;
+   centre and turn it by a deterministic yaw (:mod:`wsgcn.data.placement`);
 4. view it with 4 cameras that have the real Human3.6M intrinsics and distortion and the
    extrinsics of a Human3.6M subject; drop frames where a joint leaves an image or comes
    closer than 1 m to a camera, keeping the longest valid stretch of each window;
 5. write ``data_3d_mocap.npz``, ``data_2d_mocap_gt.npz``, ``data_2d_mocap_noisy.npz`` (a
-   simulated detector), ``data_cameras_mocap.json``, ``data_split_mocap.json`` and
-   ``build_info_mocap.json``. Everything is deterministic; two builds give identical bytes.
+   simulated detector, :mod:`wsgcn.data.detector`), ``data_cameras_mocap.json``,
+   ``data_split_mocap.json`` and ``build_info_mocap.json``. Everything is deterministic; two
+   builds give identical bytes. :func:`format_summary` (:mod:`wsgcn.data.mocap_report`) prints
+   the build's summary.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from ..io import ensure_dir, read_json, write_json
 from ..skeleton import H36M17
 from . import h36m
 from .bvh import BvhFile, bvh_motion, read_bvh, resample
+from .detector import DETECTOR_SIGMA_PX, OUTLIER_PX, OUTLIER_RATE, simulate_detector
+from .mocap_report import format_summary  # noqa: F401  (part of this module's interface)
+from .placement import MIN_DEPTH, look_at_point, longest_run, place_window, valid_frames, window_yaw
 from .rigs import RIGS, map_to_h36m
 from .sources import SOURCES, SourceUnavailable, fetch_source, sha256_file
 
@@ -45,20 +50,9 @@ BUILD_VERSION = 1  # bump when the conversion changes, so old outputs are rebuil
 FPS = 50.0
 WINDOW_SECONDS = 4.0
 MIN_SEQUENCE_FRAMES = 25  # shorter valid stretches are dropped (0.5 s)
-MIN_DEPTH = 1.0  # metres in front of every camera
 VALIDATION_EVERY = 5  # every 5th window of the labelled person, starting with the 3rd
 VALIDATION_OFFSET = 2
 SEED = 20240611
-
-# Simulated detector: per-coordinate Gaussian standard deviation in pixels (17-joint order),
-# larger at the extremities (wrists, ankles) and the head top than at the torso.
-DETECTOR_SIGMA_PX = {
-    "Hip": 4.0, "RHip": 5.0, "RKnee": 5.0, "RFoot": 6.5, "LHip": 5.0, "LKnee": 5.0, "LFoot": 6.5,
-    "Spine": 4.5, "Thorax": 3.5, "Neck": 3.5, "Head": 5.0,
-    "LShoulder": 4.0, "LElbow": 5.5, "LWrist": 7.0, "RShoulder": 4.0, "RElbow": 5.5, "RWrist": 7.0,
-}
-OUTLIER_RATE = 0.01  # fraction of joints replaced by a gross error
-OUTLIER_PX = (20.0, 60.0)  # displacement range of an outlier, pixels
 
 LICENCES = {
     "cmu": "CMU Graphics Lab Motion Capture Database: free for research and commercial use; "
@@ -120,102 +114,6 @@ class MocapDataset:
     sources: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> file -> sha256
 
 
-# ----------------------------------------------------------------------------- geometry
-
-def look_at_point(cams: list[Camera]) -> np.ndarray:
-    """(3,) the point closest (least squares) to the optical axes of ``cams`` [m]."""
-    a, b = np.zeros((3, 3)), np.zeros(3)
-    for c in cams:
-        d = c.rotation[2]  # optical axis in world coordinates
-        p = np.eye(3) - np.outer(d, d)
-        a += p
-        b += p @ c.position
-    return np.linalg.solve(a, b)
-
-
-def yaw_matrix(angle: float) -> np.ndarray:
-    """(3, 3) rotation by ``angle`` radians about the world's vertical (z) axis."""
-    c, s = np.cos(angle), np.sin(angle)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-
-
-def window_yaw(take: str, window: int) -> float:
-    """Deterministic yaw in [0, 2 pi) of one window (a hash of its name, not a random state)."""
-    return 2 * np.pi * (zlib.crc32(f"{take}:{window}".encode()) / 2 ** 32)
-
-
-def place_window(world: np.ndarray, centre_xy: np.ndarray, yaw: float) -> np.ndarray:
-    """(T, 17, 3) window -> horizontally recentred so its mean pelvis position is at
-    ``centre_xy``, turned by ``yaw`` about the vertical through it; heights unchanged."""
-    shift = np.array([*world[:, 0, :2].mean(axis=0), 0.0])
-    out = (world - shift) @ yaw_matrix(yaw).T
-    out[..., :2] += centre_xy
-    return out
-
-
-def valid_frames(world: np.ndarray, cams: list[Camera]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per frame (T,) bool: every joint inside every image, every joint >= MIN_DEPTH in front
-    of every camera; returns (valid, inside, deep). A point also needs the distortion to be
-    monotonic there (no fold-over of far off-axis points into the image)."""
-    inside = np.ones(world.shape[0], dtype=bool)
-    deep = np.ones(world.shape[0], dtype=bool)
-    for cam in cams:
-        pc = cam.world_to_camera(world)
-        z = pc[..., 2]
-        deep &= np.all(z >= MIN_DEPTH, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            uv = cam.project(pc)
-            xy = pc[..., :2] / z[..., None]
-        k = cam.radial_distortion
-        r2 = np.sum(xy ** 2, axis=-1)
-        monotonic = 1 + 3 * k[0] * r2 + 5 * k[1] * r2 ** 2 + 7 * k[2] * r2 ** 3 > 0
-        ok = ((uv[..., 0] >= 0) & (uv[..., 0] < cam.res_w) & (uv[..., 1] >= 0) & (uv[..., 1] < cam.res_h)
-              & monotonic & (z > 0))
-        inside &= np.all(ok, axis=1)
-    return inside & deep, inside, deep
-
-
-def longest_run(mask: np.ndarray) -> tuple[int, int]:
-    """(start, stop) of the longest stretch of True in a (T,) bool mask; (0, 0) if none."""
-    best, start = (0, 0), None
-    for i, v in enumerate(np.append(mask, False)):
-        if v and start is None:
-            start = i
-        elif not v and start is not None:
-            if i - start > best[1] - best[0]:
-                best = (start, i)
-            start = None
-    return best
-
-
-# ----------------------------------------------------------------------------- detector
-
-def simulate_detector(keypoints: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(T, 17, 2) exact pixels -> (T, 17, 3) noisy pixels + confidence.
-
-    Each joint gets Gaussian noise with its ``DETECTOR_SIGMA_PX`` per coordinate; with
-    probability ``OUTLIER_RATE`` a joint is instead displaced by a uniform 20-60 px in a random
-    direction. Confidence ``exp(-e^2 / (2 (3 sigma)^2))`` of the displacement e, times a
-    uniform 0.9-1.0 jitter, clipped to [0.05, 1]: about 0.9 for ordinary errors, low for outliers.
-    """
-    T, J, _ = keypoints.shape
-    sigma = np.array([DETECTOR_SIGMA_PX[n] for n in H36M17.names])
-    noise = rng.normal(size=(T, J, 2)) * sigma[None, :, None]
-    outlier = rng.random((T, J)) < OUTLIER_RATE
-    angle = rng.uniform(0, 2 * np.pi, size=(T, J))
-    length = rng.uniform(*OUTLIER_PX, size=(T, J))
-    gross = np.stack([np.cos(angle), np.sin(angle)], axis=-1) * length[..., None]
-    disp = np.where(outlier[..., None], gross, noise)
-    err = np.linalg.norm(disp, axis=-1)
-    conf = np.exp(-err ** 2 / (2 * (3 * sigma[None, :]) ** 2)) * rng.uniform(0.9, 1.0, size=(T, J))
-    conf = np.clip(conf, 0.05, 1.0)
-    return np.concatenate([keypoints + disp, conf[..., None]], axis=-1).astype(np.float32)
-
-
-def _rng_for(*parts: object) -> np.random.Generator:
-    return np.random.default_rng([SEED, zlib.crc32(":".join(str(p) for p in parts).encode())])
-
-
 # ----------------------------------------------------------------------------- conversion
 
 def convert_take(path: Path, rig_name: str, max_seconds: float | None = None) -> tuple[np.ndarray, int, float]:
@@ -250,54 +148,15 @@ def assemble_mocap(cache_dir: Path | None = None, max_seconds_per_source: float 
     written). ``max_seconds_per_source`` keeps only the first seconds of each take (tests).
     A source that cannot be fetched is left out with a note; none at all -> WsgcnError."""
     t0 = time.perf_counter()
-    notes: list[str] = []
-    files: dict[str, dict[str, Path]] = {}
-    for name in sorted({t.source for t in TAKES}):
-        try:
-            files[name] = fetch_source(name, cache_dir, allow_download=allow_download, progress=progress)
-        except SourceUnavailable as e:
-            notes.append(f"source unavailable, built from the others: {e}")
-    if not files:
-        raise WsgcnError("no motion-capture source could be fetched: " + "; ".join(notes))
-
+    files, notes = _fetch_sources(cache_dir, allow_download, progress)
     cams = _subject_cameras()
     centres = {s: look_at_point(c)[:2] for s, c in cams.items()}
-    pos3: dict[str, dict[str, np.ndarray]] = {}
-    pos2: dict[str, dict[str, list[np.ndarray]]] = {}
-    noisy: dict[str, dict[str, list[np.ndarray]]] = {}
+    ds = MocapDataset(positions_3d={}, positions_2d={}, positions_2d_noisy={}, cameras={}, split={}, summary={})
     per_take: list[dict[str, Any]] = []
     takes = [t for t in TAKES if t.source in files]
     for take in tqdm(takes, desc="mocap takes", unit="take", disable=not progress):
-        path = files[take.source][take.file]
-        world, src_frames, src_fps = convert_take(path, take.rig, max_seconds_per_source)
-        n_windows = max(1, int(round(len(world) / (WINDOW_SECONDS * FPS))))
-        stats = {"outside_image": 0, "near_camera": 0, "short_or_split": 0}
-        kept = 0
-        for w, idx in enumerate(np.array_split(np.arange(len(world)), n_windows)):
-            subject = take.subject
-            if take.validation_subject and w % VALIDATION_EVERY == VALIDATION_OFFSET:
-                subject = take.validation_subject
-            placed = place_window(world[idx], centres[subject], window_yaw(take.key, w))
-            valid, inside, deep = valid_frames(placed, cams[subject])
-            start, stop = longest_run(valid)
-            if stop - start < MIN_SEQUENCE_FRAMES:
-                start, stop = 0, 0
-            stats["near_camera"] += int(np.sum(~deep))
-            stats["outside_image"] += int(np.sum(deep & ~inside))
-            stats["short_or_split"] += int(np.sum(valid)) - (stop - start)
-            if stop == start:
-                continue
-            seq = placed[start:stop].astype(np.float32).astype(np.float64)  # 2D from the stored 3D
-            action = f"{take.motion} {w}"
-            pos3.setdefault(subject, {})[action] = seq.astype(np.float32)
-            views, views_noisy = [], []
-            for c, cam in enumerate(cams[subject]):
-                kp = cam.project(cam.world_to_camera(seq))
-                views.append(kp.astype(np.float32))
-                views_noisy.append(simulate_detector(kp, _rng_for(subject, action, c)))
-            pos2.setdefault(subject, {})[action] = views
-            noisy.setdefault(subject, {})[action] = views_noisy
-            kept += stop - start
+        world, src_frames, src_fps = convert_take(files[take.source][take.file], take.rig, max_seconds_per_source)
+        n_windows, kept, stats = _add_windows(ds, take, world, cams, centres)
         per_take.append({
             "take": take.key, "file": take.file, "source": take.source, "person": take.person,
             "motion": take.motion, "licence": take.licence, "source_fps": src_fps,
@@ -307,12 +166,74 @@ def assemble_mocap(cache_dir: Path | None = None, max_seconds_per_source: float 
             "dropped": stats,
         })
 
-    split = {k: [s for s in v if s in pos3] for k, v in SPLIT.items()}
-    rig = {s: cams[s] for s in pos3}
-    summary = _summarise(per_take, pos3, split, notes, time.perf_counter() - t0, max_seconds_per_source)
-    sources = {name: {p.name: sha256_file(p) for p in sorted(fs.values())} for name, fs in files.items()}
-    return MocapDataset(positions_3d=pos3, positions_2d=pos2, positions_2d_noisy=noisy, cameras=rig,
-                        split=split, summary=summary, sources=sources)
+    pos3 = ds.positions_3d
+    ds.split = {k: [s for s in v if s in pos3] for k, v in SPLIT.items()}
+    ds.cameras = {s: cams[s] for s in pos3}
+    ds.summary = _summarise(per_take, pos3, ds.split, notes, time.perf_counter() - t0, max_seconds_per_source)
+    ds.sources = {name: {p.name: sha256_file(p) for p in sorted(fs.values())} for name, fs in files.items()}
+    return ds
+
+
+def _fetch_sources(cache_dir: Path | None, allow_download: bool,
+                   progress: bool) -> tuple[dict[str, dict[str, Path]], list[str]]:
+    """The verified files of every source the takes use (source -> file name -> path) and a
+    note for each source that could not be fetched; none at all -> WsgcnError."""
+    notes: list[str] = []
+    files: dict[str, dict[str, Path]] = {}
+    for name in sorted({t.source for t in TAKES}):
+        try:
+            files[name] = fetch_source(name, cache_dir, allow_download=allow_download, progress=progress)
+        except SourceUnavailable as e:
+            notes.append(f"source unavailable, built from the others: {e}")
+    if not files:
+        raise WsgcnError("no motion-capture source could be fetched: " + "; ".join(notes))
+    return files, notes
+
+
+def _add_windows(ds: MocapDataset, take: Take, world: np.ndarray, cams: CameraRig,
+                 centres: dict[str, np.ndarray]) -> tuple[int, int, dict[str, int]]:
+    """Cut one converted take into windows of about WINDOW_SECONDS, place each in front of its
+    subject's cameras, keep its longest valid stretch and add it to ``ds`` (3D, exact and noisy
+    2D). Returns (windows, frames kept, frames dropped by reason)."""
+    n_windows = max(1, int(round(len(world) / (WINDOW_SECONDS * FPS))))
+    stats = {"outside_image": 0, "near_camera": 0, "short_or_split": 0}
+    kept = 0
+    for w, idx in enumerate(np.array_split(np.arange(len(world)), n_windows)):
+        subject = take.subject
+        if take.validation_subject and w % VALIDATION_EVERY == VALIDATION_OFFSET:
+            subject = take.validation_subject
+        placed = place_window(world[idx], centres[subject], window_yaw(take.key, w))
+        valid, inside, deep = valid_frames(placed, cams[subject])
+        start, stop = longest_run(valid)
+        if stop - start < MIN_SEQUENCE_FRAMES:
+            start, stop = 0, 0
+        stats["near_camera"] += int(np.sum(~deep))
+        stats["outside_image"] += int(np.sum(deep & ~inside))
+        stats["short_or_split"] += int(np.sum(valid)) - (stop - start)
+        if stop == start:
+            continue
+        _add_sequence(ds, subject, f"{take.motion} {w}", placed[start:stop], cams[subject])
+        kept += stop - start
+    return n_windows, kept, stats
+
+
+def _add_sequence(ds: MocapDataset, subject: str, action: str, placed: np.ndarray, cams: list[Camera]) -> None:
+    """One kept stretch -> ``ds``: its 3D (float32) and, projected from that stored 3D, its
+    exact and its simulated-detector 2D in each camera."""
+    seq = placed.astype(np.float32).astype(np.float64)  # 2D from the stored 3D
+    ds.positions_3d.setdefault(subject, {})[action] = seq.astype(np.float32)
+    views, views_noisy = [], []
+    for c, cam in enumerate(cams):
+        kp = cam.project(cam.world_to_camera(seq))
+        views.append(kp.astype(np.float32))
+        views_noisy.append(simulate_detector(kp, _rng_for(subject, action, c)))
+    ds.positions_2d.setdefault(subject, {})[action] = views
+    ds.positions_2d_noisy.setdefault(subject, {})[action] = views_noisy
+
+
+def _rng_for(*parts: object) -> np.random.Generator:
+    """The simulated detector's generator for one (subject, action, camera): seeded by name."""
+    return np.random.default_rng([SEED, zlib.crc32(":".join(str(p) for p in parts).encode())])
 
 
 def _summarise(per_take: list[dict[str, Any]], pos3: dict[str, dict[str, np.ndarray]],
@@ -445,49 +366,3 @@ def build_mocap(out_dir: Path, cache_dir: Path | None = None, force: bool = Fals
     write_mocap(ds, out_dir, max_seconds_per_source)
     return {**ds.summary, "seconds": round(time.perf_counter() - t0, 1), "up_to_date": False,
             "out_dir": str(out_dir)}
-
-
-# ----------------------------------------------------------------------------- summary table
-
-def format_summary(summary: dict[str, Any]) -> str:
-    """The build's summary as a plain-text table (per take, per split, licences, notes)."""
-    lines = []
-    head = f"{'take':<13} {'file':<16} {'person':<22} {'motion':<6} {'Hz':>4} {'frames':>7} " \
-           f"{'seconds':>8} {'at 50Hz':>8} {'kept':>7} {'dropped':>8}"
-    lines.append(head)
-    lines.append("-" * len(head))
-    for t in summary["takes"]:
-        lines.append(f"{t['take']:<13} {t['file']:<16} {t['person']:<22} {t['motion']:<6} "
-                     f"{t['source_fps']:>4.0f} {t['source_frames']:>7} {t['duration_s']:>8.1f} "
-                     f"{t['frames_50hz']:>8} {t['kept_frames']:>7} {t['dropped_frames']:>8}")
-    lines.append("-" * len(head))
-    lines.append(f"{'total':<13} {'':<16} {len(summary['people']):>2} people{'':<13} {'':<6} {'':>4} "
-                 f"{sum(t['source_frames'] for t in summary['takes']):>7} "
-                 f"{sum(t['duration_s'] for t in summary['takes']):>8.1f} "
-                 f"{sum(t['frames_50hz'] for t in summary['takes']):>8} {summary['total_frames']:>7} "
-                 f"{summary['dropped_frames']:>8}")
-    lines.append("")
-    lines.append(f"{'split':<11} {'subjects':<22} {'sequences':>9} {'frames':>7} {'poses (x4 cameras)':>19}")
-    for k, v in summary["splits"].items():
-        lines.append(f"{k:<11} {', '.join(v['subjects']) or '-':<22} {v['sequences']:>9} {v['frames']:>7} "
-                     f"{v['poses']:>19}")
-    lines.append(f"labelled fraction of the training frames: {summary['labelled_fraction_of_training']:.3f}")
-    drops = {k: sum(t["dropped"][k] for t in summary["takes"]) for k in ("outside_image", "near_camera",
-                                                                          "short_or_split")}
-    lines.append(f"dropped frames: {drops['outside_image']} outside an image, {drops['near_camera']} "
-                 f"closer than {MIN_DEPTH:g} m to a camera, {drops['short_or_split']} outside the kept "
-                 "stretch of their window")
-    lines.append("")
-    lines.append("licences:")
-    for k, text in summary["licences"].items():
-        lines.append(f"  {k}: {text}")
-    if "lafan1" in summary["licences"]:
-        lines.append("NOTE: the LaFAN1-derived files (subject unlabelled-lafan1) are for local research use "
-                     "only: never redistribute the built files.")
-    for note in summary.get("notes", []):
-        lines.append(f"note: {note}")
-    if summary.get("up_to_date"):
-        lines.append(f"{summary.get('out_dir', '')}: already up to date (use --force to rebuild)")
-    else:
-        lines.append(f"built in {summary.get('seconds', 0):.1f} s into {summary.get('out_dir', '')}")
-    return "\n".join(lines)

@@ -1,8 +1,9 @@
 """A picture of a built multi-camera dataset: for a few frames of every motion, the 2D
 keypoints in each camera drawn inside the image frame, and the 3D skeleton.
 
-Left bones are blue, right bones red, the trunk and head black, so a person sees at a glance
-whether left/right, head and feet are where they belong.
+Bones are coloured by side as in every wsgcn picture (:mod:`wsgcn.figures`: left blue, right
+red, trunk and head grey), so a person sees at a glance whether left/right, head and feet are
+where they belong.
 """
 
 from __future__ import annotations
@@ -12,21 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import WsgcnError
-from ..io import atomic_path
+from ..figures import CENTRE, GUIDE, LEFT, RIGHT, bone_colour, new_figure, save_figure
 from ..skeleton import H36M17
 from .h36m import action_group, load_rig, read_positions_2d, read_positions_3d
-
-LEFT_COLOUR = "tab:blue"
-RIGHT_COLOUR = "tab:red"
-CENTRE_COLOUR = "black"
-
-
-def _bone_colour(child: int) -> str:
-    if child in H36M17.joints_left:
-        return LEFT_COLOUR
-    if child in H36M17.joints_right:
-        return RIGHT_COLOUR
-    return CENTRE_COLOUR
 
 
 def _pick_frames(data3d: dict[str, dict[str, np.ndarray]], per_group: int) -> list[tuple[str, str, int]]:
@@ -47,10 +36,6 @@ def preview(data_dir: Path, out_png: Path, frames_per_source: int = 3, name: str
     """Draw ``frames_per_source`` frames of every motion group of dataset ``name`` in
     ``data_dir`` (one row per frame: the 2D ground truth in each camera, then the 3D world
     skeleton, z up, metres) and write the PNG to ``out_png``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
@@ -65,18 +50,18 @@ def preview(data_dir: Path, out_png: Path, frames_per_source: int = 3, name: str
         raise WsgcnError(f"{data_dir}: no sequences to draw")
     n_cams = max(len(rig[s]) for s, _, _ in picks)
     rows, cols = len(picks), n_cams + 1
-    fig = plt.figure(figsize=(3.2 * cols, 3.3 * rows))
+    fig = new_figure((3.2 * cols, 3.3 * rows))
     head, lfoot, rfoot = H36M17.index("Head"), H36M17.index("LFoot"), H36M17.index("RFoot")
     for r, (s, a, f) in enumerate(picks):
         for c, cam in enumerate(rig[s]):
             ax = fig.add_subplot(rows, cols, r * cols + c + 1)
             kp = data2d[s][a][c][f, :, :2]
-            ax.add_patch(Rectangle((0, 0), cam.res_w, cam.res_h, fill=False, lw=1.0, ec="0.5"))
+            ax.add_patch(Rectangle((0, 0), cam.res_w, cam.res_h, fill=False, lw=1.0, ec=GUIDE))
             for child, parent in H36M17.bones:
-                ax.plot(kp[[child, parent], 0], kp[[child, parent], 1], color=_bone_colour(child), lw=1.8)
-            ax.scatter(kp[head, 0], kp[head, 1], s=14, color=CENTRE_COLOUR, zorder=3)
-            ax.text(kp[lfoot, 0], kp[lfoot, 1] + 25, "L", color=LEFT_COLOUR, fontsize=7, ha="center", va="top")
-            ax.text(kp[rfoot, 0], kp[rfoot, 1] + 25, "R", color=RIGHT_COLOUR, fontsize=7, ha="center", va="top")
+                ax.plot(kp[[child, parent], 0], kp[[child, parent], 1], color=bone_colour(H36M17, child), lw=1.8)
+            ax.scatter(kp[head, 0], kp[head, 1], s=14, color=CENTRE, zorder=3)
+            ax.text(kp[lfoot, 0], kp[lfoot, 1] + 25, "L", color=LEFT, fontsize=7, ha="center", va="top")
+            ax.text(kp[rfoot, 0], kp[rfoot, 1] + 25, "R", color=RIGHT, fontsize=7, ha="center", va="top")
             ax.set_xlim(-20, cam.res_w + 20)
             ax.set_ylim(cam.res_h + 20, -20)  # image coordinates: y down
             ax.set_aspect("equal")
@@ -91,8 +76,8 @@ def preview(data_dir: Path, out_png: Path, frames_per_source: int = 3, name: str
         p = data3d[s][a][f]
         for child, parent in H36M17.bones:
             ax3.plot(p[[child, parent], 0], p[[child, parent], 1], p[[child, parent], 2],
-                     color=_bone_colour(child), lw=1.6)
-        ax3.scatter(*p[head], s=14, color=CENTRE_COLOUR)
+                     color=bone_colour(H36M17, child), lw=1.6)
+        ax3.scatter(*p[head], s=14, color=CENTRE)
         centre = p[0]
         ax3.set_xlim(centre[0] - 1, centre[0] + 1)
         ax3.set_ylim(centre[1] - 1, centre[1] + 1)
@@ -101,11 +86,8 @@ def preview(data_dir: Path, out_png: Path, frames_per_source: int = 3, name: str
         ax3.view_init(elev=15, azim=-70)
         ax3.tick_params(labelsize=5, pad=0)
         ax3.set_title("3D world (m, z up)", fontsize=7)
-    handles = [Line2D([], [], color=LEFT_COLOUR, label="left"), Line2D([], [], color=RIGHT_COLOUR, label="right"),
-               Line2D([], [], color=CENTRE_COLOUR, label="trunk / head (dot: head top)")]
+    handles = [Line2D([], [], color=LEFT, label="left"), Line2D([], [], color=RIGHT, label="right"),
+               Line2D([], [], color=CENTRE, label="trunk / head (dot: head top)")]
     fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / rows))
-    out_png = Path(out_png)
-    with atomic_path(out_png, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
+    save_figure(fig, Path(out_png), dpi=80, tight=False)

@@ -116,24 +116,6 @@ CMU = Rig(
     },
 )
 
-# The same capture in CMU's original ASF/AMC: a joint is the start of the bone of that name.
-CMU_ASF = Rig(
-    name="cmu_asf",
-    description="CMU ASF/AMC skeleton (joints named by the bone that starts there)",
-    unit=CMU_UNIT, up="y",
-    points={
-        "Hip": _mid("lfemur", "rfemur"),
-        "LHip": _p("lfemur"), "LKnee": _p("ltibia"), "LFoot": _p("lfoot"),
-        "RHip": _p("rfemur"), "RKnee": _p("rtibia"), "RFoot": _p("rfoot"),
-        "LShoulder": _p("lhumerus"), "LElbow": _p("lradius"), "LWrist": _p("lwrist"),
-        "RShoulder": _p("rhumerus"), "RElbow": _p("rradius"), "RWrist": _p("rwrist"),
-        "Spine": _p("upperback"),
-        "Thorax": _mid("lclavicle", "rclavicle"),
-        "Neck": _p("head"),
-        "Head": _end("head"),
-    },
-)
-
 # Boxing_Toes.bvh (assimp test models): 21 joints, centimetres.
 BOXING = Rig(
     name="boxing",
@@ -166,7 +148,7 @@ LAFAN1 = Rig(
     },
 )
 
-RIGS: dict[str, Rig] = {r.name: r for r in (CMU, CMU_ASF, BOXING, LAFAN1)}
+RIGS: dict[str, Rig] = {r.name: r for r in (CMU, BOXING, LAFAN1)}
 
 
 def world_axes(rig: Rig) -> np.ndarray:

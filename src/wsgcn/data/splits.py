@@ -1,5 +1,5 @@
-"""From a config's data section to the four sets a run uses: labelled (3D), unlabelled
-(2D only), validation (checkpoint selection) and test."""
+"""From a config's data section to the rows of its four splits: labelled (3D), unlabelled,
+validation (checkpoint selection) and test, assembled from one read of the data files."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from ..config import Config
 from ..errors import WsgcnError
 from ..io import read_json
 from ..skeleton import get_skeleton
-from .batches import PoseSet, build_poseset, concat_posesets, empty_like_joints, split_tail
-from .h36m import H36M_SUBJECTS, action_group, load_sequences
+from .batches import PoseSet, build_poseset, split_tail
+from .h36m import H36M_SUBJECTS, DataFiles, action_group, open_data
 
 SPLIT_KEYS = ("labelled", "unlabelled", "validation", "test")
 
@@ -44,68 +44,61 @@ def resolve_subjects(cfg: Config) -> dict[str, list[str]]:
 
 
 @dataclass
-class RunData:
-    labelled: PoseSet  # 3D-supervised training rows (all training subjects in full supervision)
-    unlabelled: PoseSet  # 2D-only rows (empty in full supervision)
-    validation: PoseSet
+class Splits:
+    """The rows of a run's subjects, as the data files hold them (no training policy applied:
+    the unlabelled rows keep their 3D; :func:`wsgcn.train.sets.training_sets` decides what a
+    run may read)."""
+
+    labelled: PoseSet  # rows with 3D labels that train
+    unlabelled: PoseSet  # rows of the subjects called unlabelled (their 3D still in the tensors)
+    validation: PoseSet  # checkpoint selection (empty with data.all_labelled)
     subjects: dict[str, list[str]]
 
 
-def load_run_data(cfg: Config, include_test: bool = False) -> tuple[RunData, PoseSet | None]:
-    """Build the training/validation sets of a run (and the test set when asked).
+def open_run_files(cfg: Config) -> DataFiles:
+    """The data files of ``cfg`` (read and checked once; every split is assembled from them)."""
+    d = cfg.data
+    return open_data(Path(d.dir), d.name, d.source)
+
+
+def load_splits(cfg: Config, files: DataFiles | None = None) -> Splits:
+    """The labelled, unlabelled and validation rows of ``cfg``'s subjects.
 
     Validation: the configured validation subjects, else the last ``val_fraction`` of every
-    labelled sequence (only labelled 3D is ever used for model selection). In full
-    supervision the unlabelled subjects' 3D joins the labelled set."""
+    labelled sequence (only labelled 3D is ever used for model selection); with
+    ``data.all_labelled`` the validation subjects train too and there is no validation."""
     d = cfg.data
+    files = files or open_run_files(cfg)
     skel = get_skeleton(d.joints)
     subjects = resolve_subjects(cfg)
     key = lambda s: action_group(s.action)  # noqa: E731
-    lab = load_sequences(Path(d.dir), d.name, d.source, subjects["labelled"])
+    lab = files.sequences(subjects["labelled"])
     if d.all_labelled:  # the original code's protocol: every labelled pose trains, nothing to validate on
         if subjects["validation"]:
-            lab = lab + load_sequences(Path(d.dir), d.name, d.source, subjects["validation"])
+            lab = lab + files.sequences(subjects["validation"])
         val = []
     elif subjects["validation"]:
-        val = load_sequences(Path(d.dir), d.name, d.source, subjects["validation"])
+        val = files.sequences(subjects["validation"])
     else:
         lab, val = split_tail(lab, d.val_fraction)
-    unl = load_sequences(Path(d.dir), d.name, d.source, subjects["unlabelled"]) if subjects["unlabelled"] else []
-    labelled = build_poseset(lab, skel, d.stride, key)
-    unlabelled = build_poseset(unl, skel, d.unlabelled_stride or d.stride, key)
-    if cfg.train.supervision == "full":
-        labelled, unlabelled = concat_posesets(labelled, unlabelled), empty_like_joints(skel.num_joints)
-    elif cfg.train.root == "solve":
-        # The honest weak setting reads no 3D label of an unlabelled subject: blank them, so
-        # that no code path can use them by mistake (NaN would show at once).
-        unlabelled.targets.fill_(float("nan"))
-        unlabelled.root.fill_(float("nan"))
-    data = RunData(labelled=labelled, unlabelled=unlabelled,
-                   validation=build_poseset(val, skel, d.eval_stride, key),
-                   subjects=subjects)
-    if len(data.labelled) == 0:
-        raise WsgcnError("no labelled training poses (check data.labelled and data.stride)")
-    if len(data.validation) == 0 and not d.all_labelled:
-        raise WsgcnError("empty validation set (set data.validation or data.val_fraction > 0)")
-    if cfg.train.supervision == "weak" and len(data.unlabelled) == 0:
-        raise WsgcnError("weak supervision needs unlabelled subjects (data.unlabelled)")
-    test = None
-    if include_test:
-        test = load_test(cfg, subjects["test"])
-    return data, test
+    unl = files.sequences(subjects["unlabelled"]) if subjects["unlabelled"] else []
+    return Splits(labelled=build_poseset(lab, skel, d.stride, key),
+                  unlabelled=build_poseset(unl, skel, d.unlabelled_stride or d.stride, key),
+                  validation=build_poseset(val, skel, d.eval_stride, key), subjects=subjects)
 
 
-def load_test(cfg: Config, subjects: list[str] | None = None, split: str = "test") -> PoseSet:
+def load_test(cfg: Config, split: str = "test", files: DataFiles | None = None) -> PoseSet:
     """The evaluation rows of ``split`` (``test`` or ``validation``) at ``eval_stride``."""
     d = cfg.data
     skel = get_skeleton(d.joints)
-    if subjects is None:
-        subjects = resolve_subjects(cfg)[split] if split in SPLIT_KEYS else None
+    if split not in ("test", "validation"):
+        raise WsgcnError(f"unknown split {split!r} (test or validation)")
     if split == "validation" and d.all_labelled:
         raise WsgcnError("this run trained on all labelled data (data.all_labelled): it has no validation split")
-    if split == "validation" and not subjects:
-        lab = load_sequences(Path(d.dir), d.name, d.source, resolve_subjects(cfg)["labelled"])
-        _, seqs = split_tail(lab, d.val_fraction)
+    files = files or open_run_files(cfg)
+    subjects = resolve_subjects(cfg)
+    if split == "validation" and not subjects["validation"]:
+        _, seqs = split_tail(files.sequences(subjects["labelled"]), d.val_fraction)
     else:
-        seqs = load_sequences(Path(d.dir), d.name, d.source, subjects)
+        seqs = files.sequences(subjects[split])
     return build_poseset(seqs, skel, d.eval_stride, lambda s: action_group(s.action))

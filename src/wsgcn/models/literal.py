@@ -1,4 +1,4 @@
-"""The literal reference formulation of WS-GCN's network (SPEC 1.1-1.2): the oracle.
+"""The literal reference formulation of WS-GCN's network (docs/METHOD.md §2-§3): the oracle.
 
 Written straight from the formulas, with no attention to speed, to check the fast model
 (:mod:`wsgcn.models.semgcn`) and to compare throughput against in ``wsgcn bench``:
@@ -87,7 +87,7 @@ class LiteralResidualBlock(nn.Module):
 
 
 class LiteralNonLocal(nn.Module):
-    """Non-local layer on (B, J, C), literally as described in SPEC 1.2."""
+    """Non-local layer on (B, J, C), literally as described in docs/METHOD.md §3."""
 
     def __init__(self, channels: int, skeleton: Skeleton) -> None:
         super().__init__()

@@ -1,7 +1,7 @@
-"""WS-GCN's network: semantic graph convolution + non-local layers (SPEC 1.1-1.2), fast form.
+"""WS-GCN's network: semantic graph convolution + non-local layers (docs/METHOD.md §2-§3), fast form.
 
 This is the implementation used for training and inference. It computes exactly the
-formulas of SPEC 1.1-1.2 (checked against :mod:`wsgcn.models.literal`, the line-by-line
+formulas of docs/METHOD.md §2-§3 (checked against :mod:`wsgcn.models.literal`, the line-by-line
 reference formulation, to 1e-5 for outputs and gradients) but arranges the work for speed on
 CPUs, where every extra pass over a (B, J, C) activation costs about as much as the arithmetic:
 
@@ -25,11 +25,11 @@ CPUs, where every extra pass over a (B, J, C) activation costs about as much as 
 Parameters (names and shapes are shared with the literal model, so a state dict loads into
 either): per graph conv ``W`` (2, Cin, Cout), ``e`` (nnz,), ``bias`` (Cout,); per non-local
 block ``theta_weight``/``phi_weight``/``g_weight`` (C/2, C) + biases (C/2,), ``concat_weight``
-(C,) = ``[w_theta; w_phi]`` (no bias, as in the SPEC's ``ReLU(w . [theta_i, phi_j])``),
+(C,) = ``[w_theta; w_phi]`` (no bias, as in ``ReLU(w . [theta_i, phi_k])`` of docs/METHOD.md §3),
 ``out_weight`` (C, C/2), ``out_bias`` (C,), ``bn`` (BatchNorm1d, weight and bias start at 0).
 ``e`` holds the edge weights in row-major order of the adjacency's non-zeros.
 
-Initialisation, as the SemGCN/WS-GCN code (SPEC 1.1-1.2): ``W`` xavier-uniform with gain 1.414
+Initialisation, as the SemGCN/WS-GCN code (docs/METHOD.md §2-§3): ``W`` xavier-uniform with gain 1.414
 applied to the stacked (2, Cin, Cout) tensor (PyTorch's fan rule then uses fan_in = Cin*Cout,
 fan_out = 2*Cout); ``e`` = 1; graph-conv bias uniform(-1/sqrt(Cout), 1/sqrt(Cout)); in the
 non-local block theta, phi, g, the concatenation projection ``w`` and the output map ``W``
@@ -155,7 +155,7 @@ class _GraphConvFn(torch.autograd.Function):
 
 
 class SemGraphConv(nn.Module):
-    """Semantic graph convolution (SPEC 1.1): (B, J, Cin) -> (B, J, Cout).
+    """Semantic graph convolution (docs/METHOD.md §2): (B, J, Cin) -> (B, J, Cout).
 
     ``M`` is the row-wise softmax of the learnable edge weights ``e`` over the non-zeros of the
     adjacency (self-loops included); ``X' = (M*I) X W0 + (M*(1-I)) X W1 + b``.
@@ -268,7 +268,7 @@ class _PairMaxFn(torch.autograd.Function):
 
 
 class NonLocalBlock(nn.Module):
-    """Concatenation-form non-local layer over the joints (SPEC 1.2): (B, J, C) -> (B, J, C).
+    """Concatenation-form non-local layer over the joints (docs/METHOD.md §3): (B, J, C) -> (B, J, C).
 
     ``f(i, g) = ReLU(w_theta . theta(x_i) + w_phi . maxpool_g phi(x)) / G`` over the G joint
     groups of the skeleton, ``y_i = sum_g f(i, g) maxpool_g g(x)``, ``out = x + BN(W y + b)``.
@@ -324,7 +324,7 @@ class NonLocalBlock(nn.Module):
 # ----------------------------------------------------------------------------- network
 
 class SemGCN(nn.Module):
-    """WS-GCN's network (SPEC 1.2): (B, J, 2) normalised 2D -> (B, J, 3) root-relative 3D [m].
+    """WS-GCN's network (docs/METHOD.md §3): (B, J, 2) normalised 2D -> (B, J, 3) root-relative 3D [m].
 
     Input graph conv 2 -> ``hidden`` (+BN, ReLU), ``num_blocks`` residual blocks, a non-local
     layer after the input layer and after every residual block when ``nonlocal_layers``,
