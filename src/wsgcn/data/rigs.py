@@ -99,7 +99,7 @@ def _limbs(hip: str, knee: str, ankle: str, shoulder: str, elbow: str, wrist: st
 # The conversion drops the ASF "thorax" segment (Spine1 -> neck base, 2.06488 units along
 # (0.019782, 0.999531, 0.0233827) in 01.asf): Neck and both clavicles sit at Spine1 with zero
 # offset. Restoring that offset makes every joint agree with the original ASF/AMC capture
-# to a few micrometres (tests/test_mocap.py), so the torso has its real length.
+# to a few micrometres (tests/data/test_mocap.py), so the torso has its real length.
 _CMU_THORAX = tuple(float(v) * 2.06488 for v in (0.019782, 0.999531, 0.0233827))
 CMU = Rig(
     name="cmu",

@@ -48,9 +48,7 @@ def _coco_results(path: Path, data: list) -> Keypoints2D:
         if e.get("category_id", 1) != 1:
             skipped += 1
             continue
-        img = e["image_id"]
-        if not isinstance(img, (int, str)) or isinstance(img, bool):
-            raise WsgcnError(f"{where}: 'image_id' must be an integer or a string, got {img!r}")
+        img = _image_id(where, "image_id", e["image_id"])
         kp, sc = _coco_triplets(where, e["keypoints"])
         frames.setdefault(img, []).append(Detection(track_id(e.get("track_id")), kp, sc))
     if not frames:
@@ -58,6 +56,13 @@ def _coco_results(path: Path, data: list) -> Keypoints2D:
     ids = sorted(frames, key=lambda v: (0, v, "") if isinstance(v, int) else (1, 0, natural_key(v)))  # type: ignore[arg-type,return-value]
     notes = [f"ignored {skipped} entries of other categories"] if skipped else []
     return assemble(path, "coco", "COCO results", [(str(k), frames[k]) for k in ids], notes=notes)
+
+
+def _image_id(where: str, key: str, value: Any) -> int | str:
+    """An image id: an integer or a string (a list or an object would break the frame lookup)."""
+    if not isinstance(value, (int, str)) or isinstance(value, bool):
+        raise WsgcnError(f"{where}: {key!r} must be an integer or a string, got {value!r}")
+    return value
 
 
 def _coco_annotations(path: Path, data: dict) -> Keypoints2D:
@@ -71,7 +76,7 @@ def _coco_annotations(path: Path, data: dict) -> Keypoints2D:
             raise WsgcnError(f"{path}: images[{i}] must be an object with an 'id'")
         if "width" in im and "height" in im:
             sizes.add(check_size(f"{path}: images[{i}]", im["width"], im["height"]))
-        order.append(im["id"])
+        order.append(_image_id(f"{path}: images[{i}]", "id", im["id"]))
     if len(sizes) > 1:
         raise WsgcnError(f"{path}: images of different sizes {sorted(sizes)}; lift one image size at a time")
     frames: dict[Any, list[Detection]] = {k: [] for k in order}
@@ -81,10 +86,11 @@ def _coco_annotations(path: Path, data: dict) -> Keypoints2D:
             raise WsgcnError(f"{where}: expected an object with 'image_id' and 'keypoints'")
         if a.get("iscrowd", 0) or a.get("num_keypoints", 1) == 0 or a.get("category_id", 1) != 1:
             continue  # crowd regions and people without any labelled keypoint
-        if a["image_id"] not in frames:
-            raise WsgcnError(f"{where}: image_id {a['image_id']!r} is not in 'images'")
+        img = _image_id(where, "image_id", a["image_id"])
+        if img not in frames:
+            raise WsgcnError(f"{where}: image_id {img!r} is not in 'images'")
         kp, sc = _coco_triplets(where, a["keypoints"])
-        frames[a["image_id"]].append(Detection(track_id(a.get("track_id")), kp, sc))
+        frames[img].append(Detection(track_id(a.get("track_id")), kp, sc))
     return assemble(path, "coco", "COCO annotations", [(str(k), v) for k, v in frames.items()],
                     image_size=next(iter(sizes)) if sizes else None)
 

@@ -456,6 +456,12 @@ def _bad(tmp_path: Path, name: str, content: bytes | str) -> Path:
     ("words.csv", "x,y\n" + ",".join(["a"] * 34) + "\n", "not a number"),
     ("nothing.csv", "", "0 frames"),
     ("image.jpg", b"\xff\xd8\xff", "give fmt (coco, mmpose"),
+    ("ann_listid.json", json.dumps({"images": [{"id": [1]}], "annotations": []}),
+     "images[0]: 'id' must be an integer or a string"),
+    ("ann_listimg.json", json.dumps({"images": [{"id": 1}], "annotations": [
+        {"image_id": [1], "keypoints": [1.0] * 51}]}), "'image_id' must be an integer or a string"),
+    ("res_dictimg.json", json.dumps([{"image_id": {"a": 1}, "keypoints": [1.0] * 51}]),
+     "'image_id' must be an integer or a string"),
 ])
 def test_bad_files_raise_one_clear_line(tmp_path: Path, name: str, content: str, fragment: str) -> None:
     p = _bad(tmp_path, name, content)
