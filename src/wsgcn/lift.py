@@ -26,8 +26,8 @@ import numpy as np
 from . import codec
 from .camera import parse_intrinsics
 from .errors import Arg, ParameterError, WsgcnError
-from .keypoints import (ABSENT, FLAG_NAMES, INTERPOLATED, MEAN_POSE, OBSERVED, Keypoints2D, PreparedTracks,
-                        frames_summary, prepare_tracks, read_keypoints)
+from .keypoints import (ABSENT, FLAG_NAMES, INTERPOLATED, MEAN_POSE, OBSERVED, Keypoints2D, NoUsableKeypoints,
+                        PreparedTracks, frames_summary, prepare_tracks, read_keypoints)
 from .lift_output import OUTPUT_FORMAT, read_lift_output, write_lift_output
 from .skeleton import Skeleton, get_skeleton
 
@@ -183,10 +183,8 @@ def _prepare_or_none(data: Keypoints2D, min_score: float, max_gap: int) -> Prepa
     "no usable keypoints" error, which the array API answers with NaN frames)."""
     try:
         return prepare_tracks(data, min_score, max_gap)
-    except ParameterError as e:
-        if isinstance(e.parts[0], str) and e.parts[0].startswith(f"{data.path}: no usable keypoints"):
-            return None
-        raise
+    except NoUsableKeypoints:
+        return None
 
 
 def _image_size(size: Any) -> tuple[int, int]:

@@ -39,7 +39,7 @@ from .joints import (ABSENT, BODY25_TO_COCO17, COCO17_NAMES, COCO17_TO_H36M17, C
                      OPENPOSE_BODY25_NAMES, OPENPOSE_COCO18_NAMES)
 from .order import guess_joint_order
 from .params import Arg, ParameterError
-from .prepare import PreparedTracks, prepare_tracks
+from .prepare import NoUsableKeypoints, PreparedTracks, prepare_tracks
 from .tracks import Keypoints2D, frames_summary
 
 __all__: Sequence[str] = (
@@ -47,5 +47,5 @@ __all__: Sequence[str] = (
     "COCO18_TO_COCO17", "COCO17_TO_H36M17", "HEAD_EXTENSION", "MEAN_POSE_H36M17", "OBSERVED", "INTERPOLATED",
     "MEAN_POSE", "ABSENT", "FLAG_NAMES", "JOINT_ORDERS", "FORMATS", "READERS", "Reader", "Keypoints2D",
     "read_keypoints", "coco17_to_h36m17", "guess_joint_order", "valid_mask", "to_h36m17", "fill_missing",
-    "PreparedTracks", "prepare_tracks", "frames_summary", "ParameterError", "Arg",
+    "NoUsableKeypoints", "PreparedTracks", "prepare_tracks", "frames_summary", "ParameterError", "Arg",
 )

@@ -15,6 +15,10 @@ from .params import Arg, ParameterError
 from .tracks import Keypoints2D
 
 
+class NoUsableKeypoints(ParameterError):
+    """No frame of a track file holds a joint that can be placed (raised by :func:`prepare_tracks`)."""
+
+
 @dataclass
 class PreparedTracks:
     """Human3.6M-17 pixel keypoints ready for lifting: ``keypoints`` (P, T, 17, 2) (NaN where the
@@ -45,7 +49,7 @@ def prepare_tracks(data: Keypoints2D, min_score: float = 0.3, max_gap: int = 10)
         out[p], flags[p], present[p] = fill_missing(kp[p], valid[p], data.present[p], max_gap)
     dropped = int((data.present & ~present).sum())
     if not present.any():
-        raise ParameterError(f"{data.path}: no usable keypoints: every joint is missing, NaN, (0, 0) or scored "
+        raise NoUsableKeypoints(f"{data.path}: no usable keypoints: every joint is missing, NaN, (0, 0) or scored "
                              "below ", Arg("min_score", min_score), f" in all {T} frame(s)")
     return PreparedTracks(keypoints=out, flags=flags, scores=np.where(present[..., None], sc, np.nan),
                           present=present, dropped=dropped)
