@@ -8,7 +8,7 @@ row's camera. Batches are index tensors into it (no per-sample Python).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Sequence as Seq
+from typing import Sequence as Seq
 
 import numpy as np
 import torch
@@ -170,9 +170,3 @@ class IndexStream:
     def load_state(self, st: dict[str, torch.Tensor]) -> None:
         self._perm = st["perm"].clone()
         self._pos = int(st["pos"])
-
-
-def eval_batches(n: int, batch_size: int) -> Iterator[slice]:
-    """Contiguous slices covering ``range(n)`` for evaluation."""
-    for start in range(0, n, batch_size):
-        yield slice(start, min(n, start + batch_size))
