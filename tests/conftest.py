@@ -1,9 +1,11 @@
-"""Shared fixtures: a small slice of the real-motion benchmark, built once per test session."""
+"""Shared fixtures: the in-process CLI, synthetic data and a small slice of the real-motion benchmark
+(the data folders built once per test session). Shared helpers live in tests/support."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -23,6 +25,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         rep.outcome = "failed"
         rep.longrepr = f"skipped, which CI=true does not allow (a source or dependency is missing): {reason}"
+
+
+@pytest.fixture
+def run() -> Callable[..., tuple[int, str, str]]:
+    """The ``wsgcn`` command line in this process: ``run(*argv) -> (exit status, stdout, stderr)``
+    (:func:`support.cli.run_cli`)."""
+    from support.cli import run_cli  # here, not at the top: conftest.py also runs alone (test_ci_strict.py)
+
+    return run_cli
 
 
 @pytest.fixture(scope="session")

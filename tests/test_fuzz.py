@@ -5,7 +5,8 @@ files: random bytes, byte-level mutations (truncation, bit flips, byte insertion
 repeated spans), and structure-aware mutations that keep the container valid so the mutation
 reaches the reader's own checks (JSON/YAML trees with values swapped for wrong types, huge or
 non-finite numbers, deep nesting; npz members re-zipped with a correct CRC; safetensors headers
-and their embedded wsgcn metadata; the dicts inside the dataset npz files).
+and their embedded wsgcn metadata; the dicts inside the dataset npz files; the arrays of a
+``wsgcn lift`` output swapped for arrays of other shapes and kinds).
 
 Every case must end in a valid result or a :class:`wsgcn.WsgcnError` -- never another exception
 and never a hang (each case runs under a 5 s alarm). ``WSGCN_FUZZ_CASES=5000`` runs a longer
@@ -39,6 +40,8 @@ from wsgcn.data.h36m import read_positions_2d, read_positions_3d, write_position
 from wsgcn.errors import WsgcnError
 from wsgcn.io import load_npz, read_json
 from wsgcn.keypoints import prepare_tracks, read_keypoints
+from wsgcn.lift import LiftOptions, lift_file
+from wsgcn.lift_output import read_lift_output
 from wsgcn.skeleton import H36M17
 
 CASES = int(os.environ.get("WSGCN_FUZZ_CASES", "200"))
@@ -246,6 +249,68 @@ def _dataset_tree(rng: np.random.Generator, data: bytes) -> tuple[bytes, str]:
     return buf.getvalue(), what
 
 
+LIFT_ARRAY_POOL: list[np.ndarray] = [
+    np.zeros((0,), np.float32), np.array(5), np.array(["a", "b"]), np.ones((2, 3), bool), np.zeros((1, 1, 1, 1, 1)),
+    np.full((2, 4, 17, 3), np.nan, np.float32), np.ones((1, 4, 16, 3), np.float32), np.ones((2, 4, 17), np.float64),
+    np.full((2, 4, 17), 9, np.uint8), np.full((2, 4, 17), -1, np.int64), np.ones((2, 4, 17, 2), np.complex64),
+    np.array([1e30, -1.0]), np.array([0, 0]), np.full((3,), 2 ** 62, np.int64), np.array("{}"), np.array("[" * 50_000),
+    np.array('{"format": "wsgcn-lift-1"}'), np.array(b'{"format": "wsgcn-lift-1"}'), np.zeros((2, 0, 17, 3), np.float32),
+]
+"""Replacement members of a ``wsgcn lift`` npz: wrong shapes, dtypes and codes, empty arrays, bytes
+instead of text, a meta that is not a dict or nests too deeply."""
+
+
+def _lift_npz_members(rng: np.random.Generator, data: bytes) -> tuple[bytes, str]:
+    """Replace or delete one member of a ``wsgcn lift`` npz (or mutate the JSON tree of its meta)
+    and write the npz again, so the change reaches the reader's own checks."""
+    with np.load(io.BytesIO(data)) as z:
+        arrays = {k: z[k] for k in z.files}
+    key = sorted(arrays)[int(rng.integers(0, len(arrays)))]
+    kind = rng.choice(["replace", "replace", "delete", "meta"])
+    if kind == "delete":
+        del arrays[key]
+        what = f"delete {key}"
+    elif kind == "meta":
+        tree, what = mutate_tree(rng, json.loads(str(arrays["meta"])))
+        arrays["meta"], what = np.array(json.dumps(tree)), "meta: " + what
+    else:
+        arrays[key] = LIFT_ARRAY_POOL[int(rng.integers(0, len(LIFT_ARRAY_POOL)))]
+        what = f"{key} := {arrays[key].dtype} {arrays[key].shape}"
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue(), what
+
+
+def _lift_output_seeds(tmp: Path, checkpoint: Path) -> dict[str, list[bytes]]:
+    """Outputs of ``wsgcn lift`` (npz and JSON): one person without a camera, and two people (one
+    leaving after two frames) with the camera's focal length (absolute root and intrinsics)."""
+    rng = np.random.default_rng(2)
+    kp, sc = rng.uniform(300, 700, (2, 4, 17, 2)), rng.uniform(0.5, 1.0, (2, 4, 17))
+    rows = [{"image_id": t, "category_id": 1, "track_id": p + 1, "score": 0.9,
+             "keypoints": [float(v) for v in np.concatenate([kp[p, t], sc[p, t, :, None]], 1).ravel()]}
+            for t in range(4) for p in range(2) if p == 0 or t < 2]
+    (tmp / "two_in.json").write_text(json.dumps(rows))
+    lift_file(tmp / "two_in.json", tmp / "two.npz", LiftOptions(width=1000, height=1000, focal=1000.0),
+              checkpoint=checkpoint, progress=False)
+    np.savez(tmp / "one_in.npz", keypoints=kp[0], image_size=np.array([1000, 1000]), joint_format=np.array("coco17"))
+    lift_file(tmp / "one_in.npz", tmp / "one.npz", checkpoint=checkpoint, progress=False)
+    return {s: [(tmp / f"two.{s}").read_bytes(), (tmp / f"one.{s}").read_bytes()] for s in ("npz", "json")}
+
+
+def _read_lift_output(path: Path) -> dict[str, Any]:
+    """:func:`read_lift_output`, and what an accepted file promises: the npz layout, every array of
+    the shape that the others imply (P people, T frames, J joints)."""
+    out = read_lift_output(path)
+    P, T, J = out["poses_3d"].shape[:3]
+    shapes = {"poses_3d": (P, T, J, 3), "keypoints_2d": (P, T, J, 2), "flags": (P, T, J), "scores": (P, T, J),
+              "present": (P, T), "track_ids": (P,), "frame_ids": (T,), "joint_names": (J,), "image_size": (2,),
+              "root": (P, T, 3), "intrinsics": (9,)}
+    wrong = {k: out[k].shape for k, s in shapes.items() if k in out and out[k].shape != s}
+    assert not wrong, f"accepted with shapes {wrong} (P, T, J = {P}, {T}, {J})"
+    assert out["present"].dtype == bool and out["flags"].dtype.kind in "ui" and isinstance(out["meta"], dict)
+    return out
+
+
 # ----------------------------------------------------------------------------- readers
 
 @dataclass
@@ -339,6 +404,7 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reader]:
     _tiny_checkpoint(tmp / "c16.safetensors", 16)
     _tiny_checkpoint(tmp / "c17.safetensors", 17)
     kps = _keypoint_seeds(tmp)
+    lifted = _lift_output_seeds(tmp, tmp / "c17.safetensors")
     b = lambda name: (tmp / name).read_bytes()  # noqa: E731
     out = [
         Reader("io.load_npz", ".npz", [b("a.npz"), b("b.npz")], load_npz, is_zip=True),
@@ -356,6 +422,10 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reader]:
         Reader("keypoints (CSV)", ".csv", kps["csv"], _read_lift_input, text=True),
         Reader("config.load_config", ".yaml", [(REPO / "configs/mocap_weak.yaml").read_bytes()],
                load_config, codec=_yaml_codec(), text=True),
+        Reader("lift_output.read_lift_output (npz)", ".npz", lifted["npz"], _read_lift_output, is_zip=True,
+               custom=_lift_npz_members),
+        Reader("lift_output.read_lift_output (JSON)", ".json", lifted["json"], _read_lift_output,
+               codec=_json_codec(), text=True),
     ]
     return {r.name: r for r in out}
 
@@ -363,7 +433,8 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Reader]:
 READER_NAMES = [
     "io.load_npz", "io.read_json", "camera.load_cameras", "h36m.read_positions_3d", "h36m.read_positions_2d",
     "checkpoint.read_checkpoint", "checkpoint.load_model", "keypoints (JSON: COCO, OpenPose, MMPose)",
-    "keypoints (npz)", "keypoints (CSV)", "config.load_config",
+    "keypoints (npz)", "keypoints (CSV)", "config.load_config", "lift_output.read_lift_output (npz)",
+    "lift_output.read_lift_output (JSON)",
 ]
 
 
@@ -415,3 +486,52 @@ def test_mutators_are_deterministic_and_change_the_input() -> None:
     muts = [mutate_tree(np.random.default_rng(s), tree)[0] for s in range(30)]
     assert tree == {"a": [1, 2, {"b": "c"}]}  # the input is not modified
     assert sum(m != tree for m in muts) >= 25
+
+
+def _lift_npz_with(seed: bytes, path: Path, **changes: Any) -> Path:
+    """A ``wsgcn lift`` npz (``seed``) with some members replaced (None: deleted)."""
+    with np.load(io.BytesIO(seed)) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(changes)
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+def test_hostile_lift_outputs_are_refused_with_the_reason(readers: dict[str, Reader], tmp_path: Path) -> None:
+    """Named cases the campaign may not draw: arrays whose JSON would inflate past the memory a
+    reader may take, numbers too large for any array, a zip entry of an unsupported version, a meta
+    nested too deeply, arrays that do not fit together."""
+    npz_seed = readers["lift_output.read_lift_output (npz)"].seeds[0]
+    head = {"format": "wsgcn-lift-1", "image_size": [1000, 1000]}
+    person = {"frame": "0", "index": 0, "joints_3d": [[0.0] * 3] * 17, "keypoints_2d": [[1.0] * 2] * 17,
+              "flags": [0] * 17, "scores": [1.0] * 17}
+    docs = {
+        "inflate.json": ({**head, "joint_names": ["j"] * 2000, "frames": ["f"] * 2000,
+                          "people": [{"track_id": 1, "frames": []}] * 2000}, "MiB as arrays, more than the"),
+        "index.json": ({**head, "joint_names": ["j"] * 17, "frames": ["0"],
+                        "people": [{"track_id": 1, "frames": [{**person, "index": 10 ** 30}]}]}, "malformed"),
+        "flags.json": ({**head, "joint_names": ["j"] * 17, "frames": ["0"],
+                        "people": [{"track_id": 1, "frames": [{**person, "flags": [7] * 17}]}]}, "unknown flag codes"),
+        "people.json": ({**head, "joint_names": ["j"] * 17, "frames": ["0"]}, "(no 'people')"),
+        "size.json": ({**head, "image_size": [1000.5, 2], "joint_names": [], "frames": [], "people": []},
+                      "(image_size must be 2 positive whole numbers)"),
+    }
+    cases = {name: (tmp_path / name, fragment) for name, (_, fragment) in docs.items()}
+    for name, (doc, _) in docs.items():
+        (tmp_path / name).write_text(json.dumps(doc))
+    central = npz_seed.index(b"PK\x01\x02")  # the first central-directory entry: "version needed" at +6
+    (tmp_path / "version.npz").write_bytes(npz_seed[:central + 6] + struct.pack("<H", 148) + npz_seed[central + 8:])
+    cases["version.npz"] = (tmp_path / "version.npz", "not a valid npz file (zip file version 14.8)")
+    cases["meta.npz"] = (_lift_npz_with(npz_seed, tmp_path / "meta.npz", meta=np.array("[" * 50_000)),
+                         "not a wsgcn lift output")
+    cases["present.npz"] = (_lift_npz_with(npz_seed, tmp_path / "present.npz", present=np.ones(3, bool)),
+                            "present is bool (3,), expected boolean (2, 4)")
+    cases["flags.npz"] = (_lift_npz_with(npz_seed, tmp_path / "flags.npz", flags=np.full((2, 4, 17), 9, np.uint8)),
+                          "flags holds codes other than [0, 1, 2, 3]")
+    cases["names.npz"] = (_lift_npz_with(npz_seed, tmp_path / "names.npz", joint_names=np.arange(17)),
+                          "joint_names is int64 (17,), expected text (17,)")
+    for name, (path, fragment) in cases.items():
+        with time_limit(CASE_SECONDS), pytest.raises(WsgcnError) as e:
+            read_lift_output(path)
+        msg = str(e.value)
+        assert msg.startswith(f"{path}: ") and "\n" not in msg and fragment in msg, (name, msg)

@@ -1,17 +1,17 @@
 """``wsgcn lift`` and the Lifter API, end to end on real motion capture.
 
-Real-motion frames come from the benchmark slice built once per session (``mocap_slice`` in
-conftest.py); without the motion-capture sources (no registry access) the tests fall back to
-synthetic poses. A tiny SemGCN is trained on the training subjects for a
-few hundred steps (seconds), so errors against the ground truth mean something: the end-to-end
-test lifts the test subject's 2D written in every detector format and checks that all formats
-agree and match the ground truth equally well.
+The tests whose point is accuracy (every detector format against the ground truth, the Python
+API's routes, the absolute root) run on real motion: frames of the benchmark slice built once per
+session (``mocap_slice`` in conftest.py), and a tiny SemGCN trained on its training subjects for a
+few hundred steps (seconds), so errors against the ground truth mean something; without the
+motion-capture sources (no registry access) they fall back to synthetic poses. The tests of the
+mechanics (missing joints and their flags, several people, outputs, errors) need only well-formed
+poses and a checkpoint: they use the synthetic data folder (``synthetic_h36m``) and randomly
+initialised models, and never the registries.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import pickle
@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 import torch
 
-from test_keypoints import ALL_FORMATS, SUFFIX, synth_coco, synth_poses, write_format
 from wsgcn import cli
 from wsgcn.camera import (Camera, h36m_cameras, normalize_screen_coordinates, project, save_cameras,
                           solve_root_numpy)
@@ -35,6 +34,9 @@ from wsgcn.lift import LiftOptions, LiftSummary, Lifter, lift_file
 from wsgcn.lift_output import read_lift_output
 from wsgcn.lift_cli import lift_flag
 from wsgcn.skeleton import H36M16, H36M17
+
+from support.detectors import ALL_FORMATS, SUFFIX, write_format
+from support.poses import synth_coco, synth_poses
 
 COCO_FORMATS = [f for f in ALL_FORMATS if not f.startswith("h36m")]
 H36M_FORMATS = ["h36m-npz", "h36m-csv"]
@@ -69,6 +71,16 @@ def motion(request: pytest.FixtureRequest) -> dict:
             "train_y": np.concatenate([q.pose_3d for q in train]),
             "kp": test.keypoints_2d[::2].astype(np.float64), "pose": xyz - xyz[:, :1], "root": xyz[:, 0],
             "cam": test.camera_params, "cam_xyz": xyz}
+
+
+@pytest.fixture(scope="module")
+def synthetic_view(synthetic_h36m: Path) -> dict:
+    """The synthetic data folder's test sequence (S9, 200 frames of random-walk poses) seen by its
+    first camera, in the keys of :func:`motion` that the tests of the mechanics use: 2D keypoints
+    (pixels), the camera and the camera-frame 3D. No registry needed."""
+    test = next(q for q in load_sequences(synthetic_h36m, "h36m", "gt", ["S9"]) if q.camera == 0)
+    return {"kp": test.keypoints_2d.astype(np.float64), "cam": test.camera_params,
+            "cam_xyz": (test.pose_3d + test.root[:, None]).astype(np.float64)}
 
 
 def _size(cam: Camera) -> tuple[int, int]:
@@ -107,6 +119,16 @@ def ckpt17(motion: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def rand17(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised 17-joint SemGCN of :func:`ckpt17`'s size (for the mechanics, not accuracy)."""
+    cfg = load_config(None, ["model.hidden=32", "model.num_blocks=1", "model.nonlocal_layers=false", "data.joints=17"])
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("ckpt") / "rand17.safetensors"
+    save_checkpoint(path, build_model_from_config(cfg).eval(), {"config": cfg.to_dict(), "epoch": 0})
+    return path
+
+
+@pytest.fixture(scope="module")
 def ckpt16(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised 16-joint WS-GCN (the paper's joint set, non-local layers on)."""
     cfg = load_config(None, ["model.hidden=16", "model.num_blocks=1", "data.joints=16"])
@@ -116,37 +138,14 @@ def ckpt16(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def run_cli(*argv: object) -> tuple[int, str, str]:
-    """``wsgcn.cli.main(argv)`` in this process -> (exit status, stdout, stderr). A non-user error
-    propagates (as it would print a traceback), failing the test."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = cli.main([str(a) for a in argv])
-        except SystemExit as e:  # argparse usage errors
-            rc = int(e.code or 0)
-    return rc, out.getvalue(), err.getvalue()
-
-
-def make_runner(monkeypatch: pytest.MonkeyPatch):
-    """The CLI runner (:func:`run_cli`); ``monkeypatch`` kept for the callers' signature."""
-    return run_cli
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch):
-    """The CLI, see :func:`make_runner`."""
-    return make_runner(monkeypatch)
-
-
 def mpjpe_mm(pred: np.ndarray, gt: np.ndarray) -> float:
     """Mean joint error after root alignment (mm), over the joints both have."""
     return float(np.linalg.norm((pred - pred[:, :1]) - (gt - gt[:, :1]), axis=-1).mean() * 1000)
 
 
-def _inputs(motion: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    coco = synth_coco(motion["cam_xyz"], motion["cam"].project)  # COCO-17 as a detector would see it
-    return coco[:, None], motion["kp"][:, None], np.full((len(coco), 1, 17), 0.9)
+def _inputs(view: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    coco = synth_coco(view["cam_xyz"], view["cam"].project)  # COCO-17 as a detector would see it
+    return coco[:, None], view["kp"][:, None], np.full((len(coco), 1, 17), 0.9)
 
 
 def _lift(run, fmt: str, path: Path, ckpt: Path, tmp: Path, size: tuple[int, int], *extra: object) -> dict:
@@ -195,21 +194,21 @@ def test_every_detector_format_lifts_to_the_same_3d(motion: dict, ckpt17: Path, 
     assert err_swapped > err_h36m + 4 * COCO_ROUTE_TOLERANCE_MM, (err_swapped, err_h36m)
 
 
-def test_missing_joints_are_filled_and_flagged_alike_in_every_format(motion: dict, ckpt17: Path, run,
+def test_missing_joints_are_filled_and_flagged_alike_in_every_format(synthetic_view: dict, rand17: Path, run,
                                                                      tmp_path: Path) -> None:
-    coco, h36m, scores = _inputs(motion)
+    coco, h36m, scores = _inputs(synthetic_view)
     coco, h36m, scores = coco[:30].copy(), h36m[:30].copy(), scores[:30].copy()
     lw_c, lw_h = COCO17_NAMES.index("left_wrist"), H36M17.index("LWrist")
     scores[10:13, 0, lw_c] = 0.05  # a short low-confidence stretch: interpolated
     coco[20:, 0, COCO17_NAMES.index("right_ankle")] = np.nan  # lost for good: mean-pose fill
     h36m[20:, 0, H36M17.index("RFoot")] = np.nan
-    flags = {}
+    flags, size = {}, _size(synthetic_view["cam"])
     for fmt in ALL_FORMATS:
         s = scores.copy()
         if fmt.startswith("h36m"):
             s[..., lw_h], s[..., lw_c] = s[..., lw_c], 0.9
-        p = write_format(fmt, tmp_path / f"m-{fmt}{SUFFIX[fmt]}", coco, s, h36m, image_size=_size(motion["cam"]))
-        r = _lift(run, fmt, p, ckpt17, tmp_path, _size(motion["cam"]))
+        p = write_format(fmt, tmp_path / f"m-{fmt}{SUFFIX[fmt]}", coco, s, h36m, image_size=size)
+        r = _lift(run, fmt, p, rand17, tmp_path, size)
         flags[fmt] = r["flags"][0]
         assert np.isfinite(r["poses_3d"]).all()
     want = np.full((30, 17), OBSERVED)
@@ -252,15 +251,15 @@ def test_lifter_api(motion: dict, ckpt17: Path, ckpt16: Path) -> None:
     assert l16.lift(kp, size).shape == (20, 16, 3)
 
 
-def test_sixteen_joint_checkpoint_through_the_cli(motion: dict, ckpt16: Path, run, tmp_path: Path) -> None:
-    np.savez(tmp_path / "k.npz", keypoints=motion["kp"][:10])
+def test_sixteen_joint_checkpoint_through_the_cli(synthetic_view: dict, ckpt16: Path, run, tmp_path: Path) -> None:
+    np.savez(tmp_path / "k.npz", keypoints=synthetic_view["kp"][:10])
     rc, _, err = run("lift", tmp_path / "k.npz", "--checkpoint", ckpt16, "--out", tmp_path / "o.json",
                      "--width", 1000, "--height", 1002, "--quiet")
     assert rc == 0, err
     r = read_lift_output(tmp_path / "o.json")
     assert list(r["joint_names"]) == list(H36M16.names) and r["poses_3d"].shape == (1, 10, 16, 3)
     assert not (tmp_path / "o.npz").exists()  # --out .json writes only the JSON
-    direct = Lifter.from_checkpoint(ckpt16).lift(motion["kp"][:10], (1000, 1002))
+    direct = Lifter.from_checkpoint(ckpt16).lift(synthetic_view["kp"][:10], (1000, 1002))
     np.testing.assert_allclose(r["poses_3d"][0], direct, atol=1.5e-4)  # JSON keeps 0.1 mm
 
 
@@ -302,8 +301,8 @@ def test_absolute_root_from_the_intrinsics(motion: dict, ckpt17: Path, run, tmp_
 
 # ----------------------------------------------------------------------------- people, outputs
 
-def test_several_people_are_kept_apart(motion: dict, ckpt17: Path, run, tmp_path: Path) -> None:
-    coco = synth_coco(motion["cam_xyz"][:12], motion["cam"].project)
+def test_several_people_are_kept_apart(synthetic_view: dict, rand17: Path, run, tmp_path: Path) -> None:
+    coco = synth_coco(synthetic_view["cam_xyz"][:12], synthetic_view["cam"].project)
     other = coco + [260.0, 15.0]
     rows = []
     for t in range(12):
@@ -314,11 +313,11 @@ def test_several_people_are_kept_apart(motion: dict, ckpt17: Path, run, tmp_path
             rows.append({"image_id": 100 + t, "category_id": 1, "score": 0.9, "track_id": tid,
                          "keypoints": [float(v) for v in np.concatenate([kp, np.ones((17, 1))], 1).ravel()]})
     (tmp_path / "two.json").write_text(json.dumps(rows))
-    r = _lift(run, "two", tmp_path / "two.json", ckpt17, tmp_path, (1000, 1002))
+    r = _lift(run, "two", tmp_path / "two.json", rand17, tmp_path, (1000, 1002))
     assert list(r["track_ids"]) == ["4", "9"] and r["poses_3d"].shape[:2] == (2, 12)
     assert r["present"][0].tolist() == [True] * 8 + [False] * 4 and r["present"][1].all()
     assert (r["flags"][0, 8:] == ABSENT).all() and np.isnan(r["poses_3d"][0, 8:]).all()
-    lifter = Lifter.from_checkpoint(ckpt17)
+    lifter = Lifter.from_checkpoint(rand17)
     np.testing.assert_allclose(r["poses_3d"][0, :8], lifter.lift(coco[:8], (1000, 1002), "coco"), atol=1e-5)
     np.testing.assert_allclose(r["poses_3d"][1], lifter.lift(other, (1000, 1002), "coco"), atol=1e-5)
     js = read_lift_output(tmp_path / "two.json")  # the sibling JSON holds the same
@@ -448,11 +447,11 @@ CAMERA_AND_COMMAND_ERRORS = {  # case: (options, other lift_file arguments, flag
 
 
 @pytest.mark.parametrize("case", sorted(CAMERA_AND_COMMAND_ERRORS))
-def test_camera_and_command_errors_name_parameters_and_the_cli_names_flags(case: str, motion: dict, ckpt16: Path,
-                                                                           run, tmp_path: Path) -> None:
+def test_camera_and_command_errors_name_parameters_and_the_cli_names_flags(case: str, synthetic_view: dict,
+                                                                           ckpt16: Path, run, tmp_path: Path) -> None:
     options, other, flags, library, command_line = CAMERA_AND_COMMAND_ERRORS[case]
-    save_cameras(tmp_path / "cams.json", {"S9": [motion["cam"], motion["cam"]]})
-    np.savez(tmp_path / "k.npz", keypoints=motion["kp"][:5])  # no image size in the file
+    save_cameras(tmp_path / "cams.json", {"S9": [synthetic_view["cam"], synthetic_view["cam"]]})
+    np.savez(tmp_path / "k.npz", keypoints=synthetic_view["kp"][:5])  # no image size in the file
     fill = {"{cams}": str(tmp_path / "cams.json"), "{tmp}": str(tmp_path)}
     options = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in options.items()}
     flags = [fill.get(f, f).replace("{tmp}", str(tmp_path)) for f in flags]
@@ -472,18 +471,19 @@ def test_camera_and_command_errors_name_parameters_and_the_cli_names_flags(case:
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("k.npz", "cams.json")]
 
 
-def test_no_json_writes_only_the_npz_and_lift_file_returns_a_summary(motion: dict, ckpt17: Path, run,
+def test_no_json_writes_only_the_npz_and_lift_file_returns_a_summary(synthetic_view: dict, rand17: Path, run,
                                                                      tmp_path: Path) -> None:
-    np.savez(tmp_path / "k.npz", keypoints=motion["kp"][:10], image_size=np.array(_size(motion["cam"])))
-    rc, stdout, err = run("lift", tmp_path / "k.npz", "--checkpoint", ckpt17, "--out", tmp_path / "o.npz", "--quiet",
+    size = _size(synthetic_view["cam"])
+    np.savez(tmp_path / "k.npz", keypoints=synthetic_view["kp"][:10], image_size=np.array(size))
+    rc, stdout, err = run("lift", tmp_path / "k.npz", "--checkpoint", rand17, "--out", tmp_path / "o.npz", "--quiet",
                           "--no-json")
     assert rc == 0, err
     assert stdout.strip().endswith(f"wrote {tmp_path / 'o.npz'}") and not (tmp_path / "o.json").exists()
-    s = lift_file(tmp_path / "k.npz", tmp_path / "p.npz", LiftOptions(write_json=False), checkpoint=ckpt17,
+    s = lift_file(tmp_path / "k.npz", tmp_path / "p.npz", LiftOptions(write_json=False), checkpoint=rand17,
                   progress=False)
     assert isinstance(s, LiftSummary) and s.written == [str(tmp_path / "p.npz")]
     assert (s.people, s.frames, s.person_frames, s.joints, s.dropped, s.filled, s.root) == (1, 10, 10, 17, 0, 0, False)
-    assert s.image_size == _size(motion["cam"]) and s.checkpoint == str(ckpt17)
+    assert s.image_size == size and s.checkpoint == str(rand17)
     np.testing.assert_array_equal(read_lift_output(tmp_path / "o.npz")["poses_3d"],
                                   read_lift_output(tmp_path / "p.npz")["poses_3d"])
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from test_lift import make_runner, run  # noqa: F401  (the CLI fixture)
 from wsgcn.checkpoint import build_model_from_config, save_checkpoint
 from wsgcn.config import load_config
 from wsgcn.lift import Lifter
 from wsgcn.skeleton import H36M17
+
+from support.cli import run_cli
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -37,8 +38,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]
     ckpt = d / "ws.safetensors"
     save_checkpoint(ckpt, model.eval(), {"config": cfg.to_dict()})
     out = d / "ws.onnx"
-    with pytest.MonkeyPatch.context() as mp:
-        rc, stdout, err = make_runner(mp)("export-onnx", ckpt, out)
+    rc, stdout, err = run_cli("export-onnx", ckpt, out)
     assert rc == 0, err
     return ckpt, out, stdout
 
@@ -68,7 +68,7 @@ def test_metadata_says_how_to_feed_it(exported: tuple) -> None:
     assert "u / w * 2 - [1, h / w]" in props["input"] and "metres" in props["output"]
 
 
-def test_export_errors(exported: tuple, run, tmp_path: Path) -> None:  # noqa: F811
+def test_export_errors(exported: tuple, run, tmp_path: Path) -> None:
     rc, _, err = run("export-onnx", exported[0], tmp_path / "model.txt")
     assert rc == 2 and ".onnx" in err and not (tmp_path / "model.txt").exists()
     rc, _, err = run("export-onnx", tmp_path / "missing.safetensors", tmp_path / "m.onnx")

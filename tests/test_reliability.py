@@ -38,41 +38,14 @@ from wsgcn.io import load_npz, read_json, write_json, write_npz, write_text
 from wsgcn.keypoints import ABSENT, INTERPOLATED, MEAN_POSE
 from wsgcn.lift import LiftOptions, Lifter, lift_file
 from wsgcn.skeleton import H36M17
-from test_lift import run_cli  # the in-process CLI runner
+
+from support.cli import assert_user_error, run_cli
+from support.files import keypoints_file, tiny_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def assert_user_error(rc: int, err: str, *fragments: str) -> str:
-    """Exit status 2, exactly one line on stderr in the CLI's form, containing ``fragments``."""
-    lines = err.splitlines()
-    assert rc == 2, (rc, err)
-    assert len(lines) == 1 and lines[0].startswith("wsgcn: error: "), err
-    assert "Traceback" not in err
-    for f in fragments:
-        assert f in lines[0], (f, lines[0])
-    return lines[0]
-
-
-def tiny_checkpoint(path: Path, *overrides: str) -> Path:
-    """A randomly initialised small model's checkpoint (seconds to build, kilobytes on disk)."""
-    cfg = load_config(None, ["model.hidden=8", "model.num_blocks=1", *overrides])
-    torch.manual_seed(0)
-    save_checkpoint(path, build_model_from_config(cfg).eval(), {"config": cfg.to_dict(), "epoch": 1, "step": 1})
-    return path
-
-
-def keypoints_file(path: Path, frames: int = 6) -> Path:
-    """A Human3.6M-17 npz keypoint file (pixels) with its image size, as ``wsgcn lift`` reads it."""
-    cam = h36m_cameras()["S1"][0]
-    rng = np.random.default_rng(3)
-    pose = rng.uniform(-0.7, 0.7, (frames, 17, 3)) * [0.5, 1.0, 0.3] + [0.0, 0.0, 5.0]
-    np.savez(path, keypoints=cam.project(pose), image_size=np.array([cam.res_w, cam.res_h]),
-             joint_format=np.array("h36m17"))
-    return path
 
 
 def _listing(folder: Path) -> list[str]:

@@ -11,14 +11,14 @@ import torch
 from matplotlib.colors import to_hex
 from PIL import Image
 
-from test_keypoints import synth_poses
-from test_lift import run  # noqa: F401  (the CLI fixture)
 from wsgcn.checkpoint import build_model_from_config, save_checkpoint
 from wsgcn.config import load_config
 from wsgcn.lift import lift_file
 from wsgcn.skeleton import H36M16, H36M17
 from wsgcn.figures import LEFT, RIGHT, bone_colour
 from wsgcn.viz import pose_figure, upright
+
+from support.poses import synth_poses
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def lifted(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"dir": d, "out": d / "out.npz", "gt": d / "gt.npz", "pose": pose}
 
 
-def test_png_of_one_frame(lifted: dict, run, tmp_path: Path) -> None:  # noqa: F811
+def test_png_of_one_frame(lifted: dict, run, tmp_path: Path) -> None:
     out = tmp_path / "frame.png"
     rc, stdout, err = run("viz", lifted["out"], "--out", out, "--frame", 3, "--gt", lifted["gt"])
     assert rc == 0, err
@@ -48,7 +48,7 @@ def test_png_of_one_frame(lifted: dict, run, tmp_path: Path) -> None:  # noqa: F
     assert rc == 0, err
 
 
-def test_gif_animation_has_one_image_per_frame(lifted: dict, run, tmp_path: Path) -> None:  # noqa: F811
+def test_gif_animation_has_one_image_per_frame(lifted: dict, run, tmp_path: Path) -> None:
     out = tmp_path / "seq.gif"
     rc, stdout, err = run("viz", lifted["out"], "--out", out, "--step", 2, "--fps", 5, "--quiet")
     assert rc == 0, err
@@ -57,7 +57,7 @@ def test_gif_animation_has_one_image_per_frame(lifted: dict, run, tmp_path: Path
     assert im.info.get("duration") == 200  # 5 fps
 
 
-def test_mp4_without_ffmpeg_is_a_clear_error(lifted: dict, run, tmp_path: Path,  # noqa: F811
+def test_mp4_without_ffmpeg_is_a_clear_error(lifted: dict, run, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import wsgcn.viz as viz
 
@@ -68,7 +68,7 @@ def test_mp4_without_ffmpeg_is_a_clear_error(lifted: dict, run, tmp_path: Path, 
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-def test_per_joint_chart_from_an_evaluation_json(run, tmp_path: Path) -> None:  # noqa: F811
+def test_per_joint_chart_from_an_evaluation_json(run, tmp_path: Path) -> None:
     per_joint = {n: 10.0 + i for i, n in enumerate(H36M16.names)}
     (tmp_path / "eval.json").write_text(json.dumps({"mpjpe": {"action_wise": 50.0, "frame_wise": 49.0},
                                                      "per_joint": per_joint, "meta": {"split": "test"}}))
@@ -83,7 +83,7 @@ def test_per_joint_chart_from_an_evaluation_json(run, tmp_path: Path) -> None:  
     (["--out", "x.png", "--person", "7"], "no person with track id '7'"),
     (["--out", "x.png", "--gt", "GT16"], "lacks joints"),
 ])
-def test_bad_viz_requests(lifted: dict, run, tmp_path: Path, args: list, fragment: str) -> None:  # noqa: F811
+def test_bad_viz_requests(lifted: dict, run, tmp_path: Path, args: list, fragment: str) -> None:
     np.savez(tmp_path / "gt16.npz", poses_3d=np.zeros((8, 16, 3)), joint_names=np.array(H36M16.names))
     args = [str(tmp_path / a) if a.startswith("x.") else str(tmp_path / "gt16.npz") if a == "GT16" else a for a in args]
     rc, _, err = run("viz", lifted["out"], *args)
@@ -137,3 +137,14 @@ print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
     assert res.stdout.split() == ["svg", "False"]
     for name in ("joints.png", "curves.png", "pose.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_person_in_no_frame_is_a_clear_error(lifted: dict, run, tmp_path: Path) -> None:
+    with np.load(lifted["out"], allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["present"] = np.zeros_like(arrays["present"])
+    np.savez(tmp_path / "absent.npz", **arrays)
+    for out in ("x.png", "x.gif"):
+        rc, _, err = run("viz", str(tmp_path / "absent.npz"), "--out", str(tmp_path / out))
+        assert rc == 2 and "is in no frame of this file" in err and "Traceback" not in err, err
+        assert not (tmp_path / out).exists()

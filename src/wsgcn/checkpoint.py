@@ -18,6 +18,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .errors import WsgcnError
 from .io import atomic_path, write_json
@@ -82,7 +83,11 @@ def resolve_checkpoint(path: str | os.PathLike) -> Path:
 def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
     """Build the model described by a checkpoint and load its weights (eval mode).
 
-    Returns (model, metadata); ``metadata["config"]`` is the run's resolved config."""
+    The network is built once: its weights first without memory (PyTorch's meta device, no
+    random initialisation), so that a config that asks for a huge network is refused before
+    anything is allocated; once the shapes match the file's, they get memory and the file's
+    values (a strict state-dict load). Returns (model, metadata); ``metadata["config"]`` is the
+    run's resolved config."""
     from .config import config_from_dict
 
     path = resolve_checkpoint(path)
@@ -92,15 +97,16 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
     except (KeyError, WsgcnError) as e:
         raise WsgcnError(f"{path}: checkpoint config unreadable ({e})") from None
     state = model_state(tensors)
-    with torch.device("meta"):  # shapes only: a config that asks for a huge network allocates nothing
-        want = {k: tuple(v.shape) for k, v in build_model_from_config(cfg).state_dict().items()}
+    with _WeightsOnMeta():
+        model = build_model_from_config(cfg)
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
     if want != got:
         missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
         diff = (f"missing {missing[0]!r}" if missing else f"unexpected {extra[0]!r}" if extra else
                 next(f"{k!r} is {got[k]} in the file, {want[k]} in the config" for k in want if want[k] != got[k]))
         raise WsgcnError(f"{path}: weights do not fit the architecture in its config ({diff})")
-    model = build_model_from_config(cfg)
+    _materialise(model)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
@@ -108,6 +114,49 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
         raise WsgcnError(f"{path}: weights do not fit the architecture in its config ({first[1].strip() if len(first) > 1 else first[0]})") from None
     model.eval()
     return model, meta
+
+
+_SIZED_FACTORIES = frozenset({torch.empty, torch.zeros, torch.ones, torch.full, torch.rand, torch.randn})
+_INITIALISERS = frozenset({torch.Tensor.normal_, torch.Tensor.uniform_}
+                          | {getattr(nn.init, n) for n in dir(nn.init) if n.endswith("_") and not n.startswith("_")})
+
+
+class _WeightsOnMeta(TorchFunctionMode):
+    """While a network is built: tensors made from a size (weights, BatchNorm statistics) go to the
+    meta device, which holds shapes and no memory, and their initialisers (``nn.init``, random
+    fills) are skipped, as the checkpoint's values replace them. Tensors made from data (the
+    skeleton's index tables) stay real."""
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        kwargs = dict(kwargs or {})
+        if func in _SIZED_FACTORIES:
+            kwargs["device"] = "meta"
+        elif func in _INITIALISERS and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+            return args[0]  # nothing to fill: the checkpoint's values come next
+        return func(*args, **kwargs)
+
+
+def _materialise(model: nn.Module) -> None:
+    """Give the parameters and buffers that :class:`_WeightsOnMeta` left on the meta device real,
+    uninitialised memory (on PyTorch's default device), for a state-dict load to fill."""
+    device = torch.get_default_device()
+    in_state = set(model.state_dict())
+    for prefix, module in model.named_modules():
+        for name, p in list(module.named_parameters(recurse=False)):
+            if p.is_meta:
+                setattr(module, name, nn.Parameter(_real(p, device), requires_grad=p.requires_grad))
+        for name, b in list(module.named_buffers(recurse=False)):
+            if b.is_meta:
+                if f"{prefix}.{name}".lstrip(".") not in in_state:  # a bug in the model, not in the file
+                    raise RuntimeError(f"buffer {prefix}.{name} is made from a size and is not in the state dict: "
+                                       "make it from data (torch.tensor) so that load_model can build the model")
+                setattr(module, name, _real(b, device))
+
+
+def _real(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Uninitialised memory of a meta tensor's shape and dtype (``torch.empty``: ``empty_like`` of
+    a meta tensor goes through PyTorch's Python references, which import SymPy: ~1 s)."""
+    return torch.empty(t.shape, dtype=t.dtype, device=device)
 
 
 def build_model_from_config(cfg) -> nn.Module:

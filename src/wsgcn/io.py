@@ -136,7 +136,7 @@ def load_npz(path: str | os.PathLike, allow_pickle: bool = False,
     try:
         with zipfile.ZipFile(path) as zf:
             declared = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as e:  # e.g. "zip file version 14.8"
         raise WsgcnError(f"{path}: not a valid npz file ({_first_line(e)})") from None
     max_bytes = NPZ_MAX_BYTES if max_bytes is None else max_bytes
     if declared > max_bytes:

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from . import io as _files
 from .errors import WsgcnError
 from .io import atomic_path, load_npz, read_json, write_npz
 from .keypoints.joints import ABSENT, FLAG_NAMES
@@ -210,25 +211,35 @@ def _digits(v: np.ndarray, d: int) -> np.ndarray | None:
 
 # ----------------------------------------------------------------------------- reading
 
+_LAYOUT = {  # array: (its shape, in P people, T frames and J joints; the dtype kinds it may have)
+    "poses_3d": (("P", "T", "J", 3), "f"), "keypoints_2d": (("P", "T", "J", 2), "f"), "flags": (("P", "T", "J"), "ui"),
+    "scores": (("P", "T", "J"), "f"), "present": (("P", "T"), "b"), "track_ids": (("P",), "U"),
+    "frame_ids": (("T",), "U"), "joint_names": (("J",), "U"), "image_size": ((2,), "ui"), "root": (("P", "T", 3), "f"),
+    "intrinsics": ((9,), "f"),
+}
+_KIND_WORDS = {"f": "floating-point", "ui": "integer", "b": "boolean", "U": "text"}
+_BYTES_PER_JOINT = 4 * 3 + 4 * 2 + 1 + 4  # poses_3d, keypoints_2d, flags, scores
+_BYTES_PER_FRAME = 1 + 4 * 3  # present, root
+
+
 def read_lift_output(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a ``wsgcn lift`` output (.npz or .json) back into the npz layout (arrays + ``meta`` dict)."""
+    """Read a ``wsgcn lift`` output (.npz or .json) back into the npz layout (arrays + ``meta`` dict).
+
+    A file that is not one, or whose arrays do not fit together (shapes, kinds of numbers, flag
+    codes), raises a one-line :class:`WsgcnError` naming the file."""
     path = Path(path)
-    if path.suffix.lower() == ".npz":
-        return _read_npz(path)
-    doc = read_json(path)
-    if not isinstance(doc, dict) or doc.get("format") != OUTPUT_FORMAT:
-        raise WsgcnError(f"{path}: not a wsgcn lift output (format {OUTPUT_FORMAT})")
-    try:
-        return _from_json(doc)
-    except (KeyError, TypeError, ValueError, IndexError):
-        raise WsgcnError(f"{path}: malformed wsgcn lift output") from None
+    out = _read_npz(path) if path.suffix.lower() == ".npz" else _read_json(path)
+    problem = _layout_problem(out)
+    if problem is not None:
+        raise WsgcnError(f"{path}: malformed wsgcn lift output ({problem})")
+    return out
 
 
 def _read_npz(path: Path) -> dict[str, Any]:
     z = load_npz(path)
     try:
         meta = json.loads(str(z["meta"].reshape(()).item()))
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, RecursionError):
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != OUTPUT_FORMAT or any(k not in z for k in _NEEDED):
         raise WsgcnError(f"{path}: not a wsgcn lift output (format {OUTPUT_FORMAT})")
@@ -237,10 +248,28 @@ def _read_npz(path: Path) -> dict[str, Any]:
     return out
 
 
-def _from_json(doc: dict[str, Any]) -> dict[str, Any]:
-    """The npz layout of a parsed JSON output (KeyError/TypeError/ValueError/IndexError if malformed)."""
-    names, frames, people = list(doc["joint_names"]), list(doc["frames"]), list(doc["people"])
+def _read_json(path: Path) -> dict[str, Any]:
+    doc = read_json(path)
+    if not isinstance(doc, dict) or doc.get("format") != OUTPUT_FORMAT:
+        raise WsgcnError(f"{path}: not a wsgcn lift output (format {OUTPUT_FORMAT})")
+    try:
+        return _from_json(doc, path)
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as e:
+        why = f"no {e.args[0]!r}" if isinstance(e, KeyError) else " ".join(str(e).split())[:200] or type(e).__name__
+        raise WsgcnError(f"{path}: malformed wsgcn lift output ({why})") from None
+
+
+def _from_json(doc: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The npz layout of a parsed JSON output (KeyError/TypeError/ValueError/IndexError/OverflowError
+    if malformed; a WsgcnError if its arrays would not fit in the memory a reader may take)."""
+    names, frames, people = (_list(doc, key) for key in ("joint_names", "frames", "people"))
+    if not all(isinstance(p, dict) for p in people):
+        raise TypeError("every entry of 'people' must be an object")
     P, T, J = len(people), len(frames), len(names)
+    need, limit = P * T * (J * _BYTES_PER_JOINT + _BYTES_PER_FRAME), _files.NPZ_MAX_BYTES
+    if need > limit:
+        raise WsgcnError(f"{path}: its {P} people x {T} frames x {J} joints would take {need / 2**20:,.0f} MiB "
+                         f"as arrays, more than the {limit / 2**20:,.0f} MiB this reader accepts")
     out: dict[str, Any] = {
         "poses_3d": np.full((P, T, J, 3), np.nan, dtype=np.float32),
         "keypoints_2d": np.full((P, T, J, 2), np.nan, dtype=np.float32),
@@ -248,37 +277,84 @@ def _from_json(doc: dict[str, Any]) -> dict[str, Any]:
         "present": np.zeros((P, T), dtype=bool)}
     root = np.full((P, T, 3), np.nan, dtype=np.float32)
     for p, person in enumerate(people):
-        _person_from_json(list(person["frames"]), p, T, J, out, root)
+        _person_from_json(_list(person, "frames"), p, T, J, out, root)
+    size = doc["image_size"]
+    if not (isinstance(size, list) and len(size) == 2 and all(type(v) is int and 0 < v < 2**31 for v in size)):
+        raise ValueError("image_size must be 2 positive whole numbers")
     out.update(track_ids=np.array([str(p["track_id"]) for p in people], dtype=str),
                frame_ids=np.array(frames, dtype=str), joint_names=np.array(names, dtype=str),
-               image_size=np.array(doc["image_size"], dtype=np.int64),
+               image_size=np.array(size, dtype=np.int64),
                meta={k: v for k, v in doc.items() if k not in ("frames", "people")})
     if doc.get("intrinsics") is not None:
-        out["root"], out["intrinsics"] = root, np.array(doc["intrinsics"], dtype=np.float64)
+        intrinsics = _numbers(doc["intrinsics"], ())
+        if intrinsics is None or len(intrinsics) != 9:
+            raise ValueError("intrinsics must be 9 numbers")
+        out["root"], out["intrinsics"] = root, intrinsics
     return out
 
 
-def _person_from_json(frames: list[dict[str, Any]], p: int, T: int, J: int, out: dict[str, Any],
-                      root: np.ndarray) -> None:
+def _numbers(rows: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A JSON list of ``shape``-shaped rows as a float64 array (null -> NaN), or None if it is not one."""
+    if not isinstance(rows, list):
+        return None
+    try:
+        a = np.array(rows, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return a if a.shape == (len(rows), *shape) else None
+
+
+def _list(doc: dict[str, Any], key: str) -> list[Any]:
+    """``doc[key]``, which must be a list (KeyError, TypeError)."""
+    value = doc[key]
+    if not isinstance(value, list):
+        raise TypeError(f"{key!r} must be a list, not {type(value).__name__}")
+    return value
+
+
+def _person_from_json(frames: list[Any], p: int, T: int, J: int, out: dict[str, Any], root: np.ndarray) -> None:
     """Fill person ``p``'s rows of ``out`` and ``root`` from its JSON frames (one array per field)."""
     if not frames:
         return
-    t = np.array([int(fr["index"]) for fr in frames], dtype=np.int64)
-    if t.min() < 0 or t.max() >= T:
-        raise IndexError("frame index out of range")
+    if not all(isinstance(fr, dict) for fr in frames):
+        raise TypeError(f"person {p}: every frame must be an object")
+    index = [fr["index"] for fr in frames]
+    bad = next((i for i in index if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < T), None)
+    if bad is not None:
+        raise IndexError(f"person {p}: frame index {str(bad)[:20]} is not a whole number in 0..{T - 1}")
+    t = np.array(index, dtype=np.int64)
     fields = (("poses_3d", "joints_3d", (J, 3)), ("keypoints_2d", "keypoints_2d", (J, 2)), ("flags", "flags", (J,)),
               ("scores", "scores", (J,)))
     for key, name, shape in fields:
-        a = np.array([fr[name] for fr in frames], dtype=np.float64)  # null -> NaN
-        if a.shape != (len(frames), *shape):
-            raise ValueError(f"{name}: shape {a.shape}")
+        a = _numbers([fr[name] for fr in frames], shape)
+        if a is None:
+            raise ValueError(f"person {p}: {name} must be {shape} numbers per frame")
         if key == "flags" and not np.isin(a, list(FLAG_NAMES)).all():
-            raise ValueError("unknown flag")
+            raise ValueError(f"person {p}: unknown flag codes (known: {sorted(FLAG_NAMES)})")
         out[key][p, t] = a
     out["present"][p, t] = True
     with_root = [i for i, fr in enumerate(frames) if "root" in fr]
     if with_root:
-        r = np.array([frames[i]["root"] for i in with_root], dtype=np.float64)
-        if r.shape != (len(with_root), 3):
-            raise ValueError(f"root: shape {r.shape}")
+        r = _numbers([frames[i]["root"] for i in with_root], (3,))
+        if r is None:
+            raise ValueError(f"person {p}: root must be 3 numbers per frame")
         root[p, t[with_root]] = r
+
+
+def _layout_problem(out: dict[str, Any]) -> str | None:
+    """What keeps ``out`` from the npz layout (arrays whose shapes do not fit together, other
+    kinds of numbers, unknown flag codes, an image size that is not positive), or None."""
+    poses = out["poses_3d"]
+    if poses.ndim != 4 or poses.shape[3] != 3:
+        return f"poses_3d is {poses.dtype} {poses.shape}, expected (people, frames, joints, 3)"
+    dims = dict(zip("PTJ", poses.shape[:3]))
+    for key, (spec, kinds) in _LAYOUT.items():
+        a = out.get(key)
+        want = tuple(dims.get(d, d) for d in spec)
+        if a is not None and (a.shape != want or a.dtype.kind not in kinds):
+            return f"{key} is {a.dtype} {a.shape}, expected {_KIND_WORDS[kinds]} {want}"
+    if not np.isin(out["flags"], list(FLAG_NAMES)).all():
+        return f"flags holds codes other than {sorted(FLAG_NAMES)}"
+    if "image_size" in out and not (out["image_size"] > 0).all():
+        return f"image_size {out['image_size'].tolist()} is not positive"
+    return None

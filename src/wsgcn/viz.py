@@ -256,6 +256,22 @@ def _per_joint(doc: Any, path: Path) -> dict[str, float]:
     return {str(k): float(v) for k, v in pj.items()}
 
 
+def _pick_person(present: np.ndarray, tracks: list[str], person: str | None, src: Path) -> int:
+    """Index of the person to show: track id ``person``, or the one present in most frames
+    (``present`` (P, T) bool); a clear error when there is none or they are in no frame."""
+    if not tracks:
+        raise WsgcnError(f"{src}: no people in this lift output")
+    if person is None:
+        p = int(np.argmax(present.sum(1)))
+    elif str(person) in tracks:
+        p = tracks.index(str(person))
+    else:
+        raise WsgcnError(f"{src}: no person with track id {person!r} (track ids: {', '.join(tracks[:10])})")
+    if not present[p].any():
+        raise WsgcnError(f"{src}: person {tracks[p]} is in no frame of this file (nothing was lifted for them)")
+    return p
+
+
 def viz_file(input_path: str | os.PathLike, out: str | os.PathLike, person: str | None = None,
              frame: int | None = None, gt: str | os.PathLike | None = None, fps: float = 25.0,
              start: int = 0, stop: int | None = None, step: int = 1, progress: bool = True) -> str:
@@ -283,14 +299,7 @@ def viz_file(input_path: str | os.PathLike, out: str | os.PathLike, person: str 
     names = [str(n) for n in res["joint_names"]]
     skel = skeleton_for(names)
     tracks = [str(t) for t in res["track_ids"]]
-    if not tracks:
-        raise WsgcnError(f"{src}: no people in this lift output")
-    if person is None:
-        p = int(np.argmax(res["present"].sum(1)))
-    elif str(person) in tracks:
-        p = tracks.index(str(person))
-    else:
-        raise WsgcnError(f"{src}: no person with track id {person!r} (track ids: {', '.join(tracks[:10])})")
+    p = _pick_person(res["present"], tracks, person, src)
     poses, kp, flags, present = res["poses_3d"][p], res["keypoints_2d"][p], res["flags"][p], res["present"][p]
     T = len(present)
     g = _load_gt(gt, names, T) if gt is not None else None

@@ -1,13 +1,11 @@
 """Detector keypoint formats, joint-format conversions and missing-joint filling.
 
-The helpers at the top (a small kinematic pose generator, a COCO face synthesiser and one
-writer per detector format, each writing files the way that tool does) are shared with
-tests/test_lift.py.
+The pose generator, the COCO face synthesiser and the detector-format writers live in
+tests/support (poses.py, detectors.py), shared with tests/test_lift.py and tests/test_viz.py.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -21,160 +19,9 @@ from wsgcn.keypoints import (ABSENT, COCO17_NAMES, HEAD_EXTENSION, INTERPOLATED,
                              read_keypoints, to_h36m17)
 from wsgcn.keypoints.formats import FORMATS, READERS, detect
 from wsgcn.keypoints.probe import Probe
-from wsgcn.skeleton import H36M17
 
-N = {n: i for i, n in enumerate(H36M17.names)}
-C = {n: i for i, n in enumerate(COCO17_NAMES)}
-IMAGE_SIZE = (1000, 1002)
-
-# ----------------------------------------------------------------------------- shared helpers
-
-
-def _rot(axis: str, a: np.ndarray) -> np.ndarray:
-    """(n, 3, 3) rotations about a body axis by angles a (n,)."""
-    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
-    m = {"x": [[o, z, z], [z, c, -s], [z, s, c]], "y": [[c, z, s], [z, o, z], [-s, z, c]],
-         "z": [[c, -s, z], [s, c, z], [z, z, o]]}[axis]
-    return np.moveaxis(np.array(m), (0, 1), (1, 2))
-
-
-def synth_poses(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """n varied poses (walking/reaching/crouching-like joint angles, any heading) seen by the first
-    Human3.6M camera: (camera-frame Human3.6M-17 joints (n, 17, 3) metres, pixels (n, 17, 2))."""
-    rng = np.random.default_rng(seed)
-    u = lambda lo, hi: rng.uniform(lo, hi, n)  # noqa: E731
-    # body frame: x = the person's left, y = up, z = forward (metres)
-    P = np.zeros((n, 17, 3))
-    down, up = np.array([0, -1.0, 0]), np.array([0, 1.0, 0])
-    trunk = _rot("x", u(-0.1, 0.5)) @ _rot("z", u(-0.15, 0.15))  # lean forward / sideways
-    for side, sgn in (("R", -1), ("L", 1)):
-        hip = np.array([0.13 * sgn, 0, 0])
-        r_hip = _rot("x", -u(-0.5, 1.3)) @ _rot("z", sgn * u(-0.1, 0.4))  # flexion (forward), abduction
-        r_knee = r_hip @ _rot("x", u(0, 1.6))  # knee bends backwards
-        P[:, N[side + "Hip"]] = hip
-        P[:, N[side + "Knee"]] = hip + r_hip @ (0.45 * down)
-        P[:, N[side + "Foot"]] = P[:, N[side + "Knee"]] + r_knee @ (0.44 * down)
-    spine = trunk @ (0.23 * up)
-    thorax = spine + trunk @ (0.26 * up)
-    head_r = trunk @ _rot("x", u(-0.4, 0.3)) @ _rot("y", u(-0.6, 0.6))
-    P[:, N["Spine"]], P[:, N["Thorax"]] = spine, thorax
-    P[:, N["Neck"]] = thorax + head_r @ np.array([0, 0.11, 0.05])
-    P[:, N["Head"]] = P[:, N["Neck"]] + head_r @ np.array([0, 0.115, -0.02])
-    for side, sgn in (("R", -1), ("L", 1)):
-        sh = thorax + trunk @ np.array([0.15 * sgn, -0.02, 0])
-        r_sh = trunk @ _rot("z", sgn * u(0, 2.4)) @ _rot("x", -u(-0.8, 1.5))  # raise sideways, swing forward
-        r_el = r_sh @ _rot("x", -u(0, 2.2))
-        P[:, N[side + "Shoulder"]] = sh
-        P[:, N[side + "Elbow"]] = sh + r_sh @ (0.28 * down)
-        P[:, N[side + "Wrist"]] = P[:, N[side + "Elbow"]] + r_el @ (0.25 * down)
-    P += np.array([0, 0.95, 0])  # pelvis height above the floor
-    P[:, :, 1] -= np.minimum(P[:, N["RFoot"], 1], P[:, N["LFoot"], 1])[:, None] - 0.08  # feet on the floor
-    P = np.einsum("nij,nkj->nki", _rot("y", u(0, 2 * np.pi)), P)  # heading
-    cam_xyz = np.stack([P[..., 0], 1.6 - P[..., 1], P[..., 2]], -1)  # y down, camera 1.6 m above the floor
-    cam_xyz += np.stack([u(-0.6, 0.6), np.zeros(n), u(4.0, 6.0)], -1)[:, None]
-    cam = h36m_cameras()["S1"][0]
-    return cam_xyz, cam.project(cam_xyz)
-
-
-def synth_coco(pose_cam: np.ndarray, cam_project) -> np.ndarray:
-    """COCO-17 pixels for camera-frame Human3.6M-17 poses (n, 17, 3): limb joints as they are, the
-    nose at Human3.6M's Neck/Nose joint, eyes and ears placed on the head in 3D and projected."""
-    j = lambda name: pose_cam[:, N[name]]  # noqa: E731
-    up = j("Head") - j("Neck")
-    up /= np.linalg.norm(up, axis=-1, keepdims=True)
-    left = j("LShoulder") - j("RShoulder")
-    left -= np.sum(left * up, -1, keepdims=True) * up
-    left /= np.linalg.norm(left, axis=-1, keepdims=True)
-    fwd = np.cross(left, up)
-    d = np.linalg.norm(j("Head") - j("Neck"), axis=-1, keepdims=True)
-    face = {
-        "left_eye": j("Neck") + 0.35 * d * up + 0.032 * left + 0.05 * fwd,
-        "right_eye": j("Neck") + 0.35 * d * up - 0.032 * left + 0.05 * fwd,
-        "left_ear": j("Neck") + 0.3 * d * up + 0.075 * left - 0.03 * fwd,
-        "right_ear": j("Neck") + 0.3 * d * up - 0.075 * left - 0.03 * fwd,
-    }
-    body = {"nose": "Neck", "left_shoulder": "LShoulder", "right_shoulder": "RShoulder", "left_elbow": "LElbow",
-            "right_elbow": "RElbow", "left_wrist": "LWrist", "right_wrist": "RWrist", "left_hip": "LHip",
-            "right_hip": "RHip", "left_knee": "LKnee", "right_knee": "RKnee", "left_ankle": "LFoot",
-            "right_ankle": "RFoot"}
-    pts = np.stack([face[n] if n in face else j(body[n]) for n in COCO17_NAMES], 1)
-    return cam_project(pts)
-
-
-# Human3.6M index of each OpenPose joint (written by hand from OpenPose's documented orders, not from the package).
-BODY25 = ["nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder", "left_elbow", "left_wrist",
-          "midhip", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle", "right_eye",
-          "left_eye", "right_ear", "left_ear", "left_bigtoe", "left_smalltoe", "left_heel", "right_bigtoe",
-          "right_smalltoe", "right_heel"]
-COCO18 = BODY25[:8] + BODY25[9:19]
-
-
-def _openpose_row(kp: np.ndarray, sc: np.ndarray, order: list[str]) -> list[float]:
-    """COCO-17 (17, 2) + scores -> OpenPose's flat [x, y, c] list; extra joints made up as OpenPose would
-    see them (neck = mid-shoulders, mid-hip = mid-hips, feet around the ankles); missing -> 0, 0, 0."""
-    extra = {"neck": (kp[C["left_shoulder"]] + kp[C["right_shoulder"]]) / 2,
-             "midhip": (kp[C["left_hip"]] + kp[C["right_hip"]]) / 2}
-    for s in ("left", "right"):
-        a = kp[C[f"{s}_ankle"]]
-        extra.update({f"{s}_bigtoe": a + [4, 22], f"{s}_smalltoe": a + [-4, 20], f"{s}_heel": a + [-6, 6]})
-    out = []
-    for name in order:
-        if name in C:
-            x, y, c = kp[C[name], 0], kp[C[name], 1], sc[C[name]]
-            if not np.isfinite(x) or c == 0:
-                x = y = c = 0.0
-        else:
-            (x, y), c = extra[name], 0.8
-        out += [float(x), float(y), float(c)]
-    return out
-
-
-def write_format(fmt: str, path: Path, coco: np.ndarray, scores: np.ndarray, h36m: np.ndarray | None = None,
-                 image_size: tuple[int, int] = IMAGE_SIZE, track_ids: list | None = None) -> Path:
-    """Write keypoints as detector ``fmt`` writes them. ``coco`` (T, P, 17, 2) COCO-17 pixels
-    (NaN: not detected), ``scores`` (T, P, 17); ``h36m`` (T, P, 17, 2) for the Human3.6M formats.
-    Returns the path to give ``wsgcn lift``."""
-    T, P = coco.shape[:2]
-    flat = lambda k, s: [float(v) for v in np.concatenate([np.nan_to_num(k), s[:, None]], 1).reshape(-1)]  # noqa: E731
-    if fmt == "coco":  # COCO results format (detectron2, MMPose CocoMetric, ...)
-        rows = [{"image_id": int(t + 1), "category_id": 1, "keypoints": flat(coco[t, p], scores[t, p]),
-                 "score": 0.97, **({"track_id": track_ids[p]} if track_ids else {})}
-                for t in range(T) for p in range(P)]
-        path.write_text(json.dumps(rows))
-    elif fmt in ("mmpose", "mmpose-demo"):  # MMPoseInferencer video output / topdown demo --save-predictions
-        frames = [{"frame_id": t + (fmt == "mmpose-demo"),
-                   "instances": [{"keypoints": np.nan_to_num(coco[t, p]).tolist(), "keypoint_scores": scores[t, p].tolist(),
-                                  "bbox": [[10.0, 20.0, 300.0, 900.0]], "bbox_score": 0.98} for p in range(P)]}
-                  for t in range(T)]
-        doc = frames if fmt == "mmpose" else {
-            "meta_info": {"dataset_name": "coco", "num_keypoints": 17,
-                          "keypoint_id2name": {str(i): n for i, n in enumerate(COCO17_NAMES)}},
-            "instance_info": frames}
-        path.write_text(json.dumps(doc, indent="\t"))
-    elif fmt in ("openpose-body25", "openpose-coco18"):  # --write_json folder, one file per frame
-        path.mkdir()
-        order = BODY25 if fmt == "openpose-body25" else COCO18
-        for t in range(T):
-            people = [{"person_id": [-1], "pose_keypoints_2d": _openpose_row(coco[t, p], scores[t, p], order),
-                       "face_keypoints_2d": [], "hand_left_keypoints_2d": [], "hand_right_keypoints_2d": [],
-                       "pose_keypoints_3d": [], "face_keypoints_3d": [], "hand_left_keypoints_3d": [],
-                       "hand_right_keypoints_3d": []} for p in range(P)]
-            (path / f"clip_{t:012d}_keypoints.json").write_text(json.dumps({"version": 1.3, "people": people}))
-    elif fmt == "ultralytics":  # np.stack([r.keypoints.data for r in results]) and r.orig_shape
-        kp = np.concatenate([np.nan_to_num(coco), np.where(np.isnan(coco[..., :1]), 0, scores[..., None])], -1)
-        np.savez(path, keypoints=kp.astype(np.float32), orig_shape=np.array(image_size[::-1]))
-    elif fmt == "h36m-npz":
-        np.savez(path, keypoints=np.concatenate([h36m, scores[..., None]], -1)[:, 0], image_size=np.array(image_size))
-    elif fmt == "h36m-csv":
-        with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow([f"{n}_{c}" for n in H36M17.names for c in ("x", "y", "score")])
-            for t in range(T):
-                w.writerow(["" if not np.isfinite(v) else f"{v:.6f}"
-                            for v in np.concatenate([h36m[t, 0], scores[t, 0][:, None]], 1).reshape(-1)])
-    else:
-        raise ValueError(fmt)
-    return path
+from support.detectors import ALL_FORMATS, BODY25, COCO18, IMAGE_SIZE, SUFFIX, write_format
+from support.poses import C, N, synth_coco, synth_poses
 
 
 # ----------------------------------------------------------------------------- conversions
@@ -304,12 +151,7 @@ def frames() -> dict:
     return {"coco": coco[:, None], "h36m": h36m[:, None], "scores": scores[:, None]}
 
 
-ALL_FORMATS = ["coco", "mmpose", "mmpose-demo", "openpose-body25", "openpose-coco18", "ultralytics", "h36m-npz", "h36m-csv"]
-SUFFIX = {"coco": ".json", "mmpose": ".json", "mmpose-demo": ".json", "ultralytics": ".npz", "h36m-npz": ".npz",
-          "h36m-csv": ".csv", "openpose-body25": "", "openpose-coco18": ""}
-
-
-# The writers above for each entry of the reader table (wsgcn.keypoints.formats.READERS).
+# The writers of support/detectors.py for each entry of the reader table (wsgcn.keypoints.formats.READERS).
 WRITERS_OF = {"coco": ["coco"], "mmpose": ["mmpose", "mmpose-demo"], "openpose": ["openpose-body25", "openpose-coco18"],
               "npz": ["ultralytics", "h36m-npz"], "csv": ["h36m-csv"]}
 

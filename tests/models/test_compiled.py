@@ -12,12 +12,15 @@ import numpy as np
 import pytest
 import torch
 
-from test_models import randomize
 from wsgcn.errors import WsgcnError
 from wsgcn.lift import Lifter
 from wsgcn.models import MartinezBaseline, SemGCN
 from wsgcn.models.compiled import CompiledInference
 from wsgcn.skeleton import H36M17
+
+from support.cli import assert_user_error, run_cli
+from support.files import keypoints_file, tiny_checkpoint
+from support.models import randomize
 
 needs_cxx = pytest.mark.skipif(not any(shutil.which(c) for c in ("g++", "c++", "clang++")),
                                reason="torch.compile needs a C++ compiler")
@@ -143,9 +146,6 @@ def test_bench_compile_row():
 
 def test_lift_cli_compile_failure_is_a_user_error(tmp_path, monkeypatch: pytest.MonkeyPatch):
     """`wsgcn lift --compile` where compiling fails: exit 2, one line, nothing written."""
-    from test_lift import run_cli
-    from test_reliability import assert_user_error, keypoints_file, tiny_checkpoint
-
     def broken(*args, **kwargs):
         def fn(x):
             raise RuntimeError("no C++ compiler found\n(long compiler log)")
@@ -163,9 +163,6 @@ def test_lift_cli_compile_failure_is_a_user_error(tmp_path, monkeypatch: pytest.
 @needs_cxx
 @pytest.mark.slow
 def test_lift_cli_compile_writes_the_same_poses(tmp_path):
-    from test_lift import run_cli
-    from test_reliability import keypoints_file, tiny_checkpoint
-
     kp = keypoints_file(tmp_path / "kp.npz", frames=40)
     ckpt = tiny_checkpoint(tmp_path / "m.safetensors")
     for name, extra in (("plain", []), ("compiled", ["--compile"])):
