@@ -9,7 +9,46 @@ from .placement import MIN_DEPTH
 
 
 def format_summary(summary: dict[str, Any]) -> str:
-    """The build's summary as a plain-text table (per take, per split, licences, notes)."""
+    """The build's summary as a plain-text table (per take, per split, licences, notes); a
+    detailed summary (``people``) also gives each take's licence, marker drops and subject, and
+    one row per subject."""
+    detailed = "subjects" in summary
+    lines = _detailed_takes(summary) if detailed else _takes(summary)
+    lines.append("")
+    width = max([22] + [len(", ".join(v["subjects"])) for v in summary["splits"].values()])
+    lines.append(f"{'split':<11} {'subjects':<{width}} {'sequences':>9} {'frames':>7} {'poses (x4 cameras)':>19}")
+    for k, v in summary["splits"].items():
+        lines.append(f"{k:<11} {', '.join(v['subjects']) or '-':<{width}} {v['sequences']:>9} {v['frames']:>7} "
+                     f"{v['poses']:>19}")
+    lines.append(f"labelled fraction of the training frames: {summary['labelled_fraction_of_training']:.3f}")
+    drops = {k: sum(t["dropped"].get(k, 0) for t in summary["takes"])
+             for k in ("outside_image", "near_camera", "short_or_split", "no_joints")}
+    lines.append(f"dropped frames: {drops['outside_image']} outside an image, {drops['near_camera']} "
+                 f"closer than {MIN_DEPTH:g} m to a camera, {drops['short_or_split']} outside the kept "
+                 "stretch of their window" + (f", {drops['no_joints']} without usable markers (50 Hz)"
+                                              if detailed else ""))
+    if detailed:
+        lines += [""] + _subject_rows(summary)
+    lines.append("")
+    lines.append("licences:")
+    for k, text in summary["licences"].items():
+        lines.append(f"  {k}: {text}")
+    if "lafan1" in summary["licences"]:
+        lines.append("NOTE: the LaFAN1-derived files (subject unlabelled-lafan1) are for local research use "
+                     "only: never redistribute the built files.")
+    for x in summary.get("excluded", []):
+        lines.append(f"not used: {x['take']} ({x['file']}, {x['person']}, {x['motion']}): {x['reason']}")
+    for note in summary.get("notes", []):
+        lines.append(f"note: {note}")
+    if summary.get("up_to_date"):
+        lines.append(f"{summary.get('out_dir', '')}: already up to date (use --force to rebuild)")
+    else:
+        lines.append(f"built in {summary.get('seconds', 0):.1f} s into {summary.get('out_dir', '')}")
+    return "\n".join(lines)
+
+
+def _takes(summary: dict[str, Any]) -> list[str]:
+    """The per-take table of a ``mocap`` summary."""
     lines = []
     head = f"{'take':<13} {'file':<16} {'person':<22} {'motion':<6} {'Hz':>4} {'frames':>7} " \
            f"{'seconds':>8} {'at 50Hz':>8} {'kept':>7} {'dropped':>8}"
@@ -25,28 +64,39 @@ def format_summary(summary: dict[str, Any]) -> str:
                  f"{sum(t['duration_s'] for t in summary['takes']):>8.1f} "
                  f"{sum(t['frames_50hz'] for t in summary['takes']):>8} {summary['total_frames']:>7} "
                  f"{summary['dropped_frames']:>8}")
-    lines.append("")
-    lines.append(f"{'split':<11} {'subjects':<22} {'sequences':>9} {'frames':>7} {'poses (x4 cameras)':>19}")
-    for k, v in summary["splits"].items():
-        lines.append(f"{k:<11} {', '.join(v['subjects']) or '-':<22} {v['sequences']:>9} {v['frames']:>7} "
-                     f"{v['poses']:>19}")
-    lines.append(f"labelled fraction of the training frames: {summary['labelled_fraction_of_training']:.3f}")
-    drops = {k: sum(t["dropped"][k] for t in summary["takes"]) for k in ("outside_image", "near_camera",
-                                                                          "short_or_split")}
-    lines.append(f"dropped frames: {drops['outside_image']} outside an image, {drops['near_camera']} "
-                 f"closer than {MIN_DEPTH:g} m to a camera, {drops['short_or_split']} outside the kept "
-                 "stretch of their window")
-    lines.append("")
-    lines.append("licences:")
-    for k, text in summary["licences"].items():
-        lines.append(f"  {k}: {text}")
-    if "lafan1" in summary["licences"]:
-        lines.append("NOTE: the LaFAN1-derived files (subject unlabelled-lafan1) are for local research use "
-                     "only: never redistribute the built files.")
-    for note in summary.get("notes", []):
-        lines.append(f"note: {note}")
-    if summary.get("up_to_date"):
-        lines.append(f"{summary.get('out_dir', '')}: already up to date (use --force to rebuild)")
-    else:
-        lines.append(f"built in {summary.get('seconds', 0):.1f} s into {summary.get('out_dir', '')}")
-    return "\n".join(lines)
+    return lines
+
+
+def _detailed_takes(summary: dict[str, Any]) -> list[str]:
+    """The per-take table of a detailed summary: person, licence, source frames and the marker
+    takes' source frames dropped (a marker missing > 0.1 s, a bone jump, a too short stretch),
+    then 50 Hz frames kept and dropped, and the subject."""
+    head = (f"{'take':<13} {'file':<21} {'person':<21} {'motion':<8} {'licence':<10} {'Hz':>4} {'frames':>6} "
+            f"{'no-mark':>7} {'jump':>5} {'short':>5} {'at 50Hz':>7} {'kept':>6} {'dropped':>7}  subject")
+    lines = ["frames: source frames; no-mark / jump / short: source frames of a marker take dropped "
+             "(a needed marker missing > 0.1 s, a bone off its median > 3 cm, a stretch < 0.1 s); "
+             "at 50 Hz / kept / dropped: after resampling", head, "-" * len(head)]
+    for t in summary["takes"]:
+        d = t.get("source_dropped")
+        marks = (f"{d['marker_missing']:>7} {d['inconsistent']:>5} {d['short_stretch']:>5}" if d
+                 else f"{'-':>7} {'-':>5} {'-':>5}")
+        lines.append(f"{t['take']:<13} {t['file']:<21} {t['person']:<21} {t['motion']:<8} {t['licence']:<10} "
+                     f"{t['source_fps']:>4.0f} {t['source_frames']:>6} {marks} {t['frames_50hz']:>7} "
+                     f"{t['kept_frames']:>6} {t['dropped_frames']:>7}  {t['subject']}")
+    lines.append("-" * len(head))
+    lines.append(f"{'total':<13} {'':<21} {str(len(summary['people'])) + ' people':<21} {'':<8} {'':<10} {'':>4} "
+                 f"{sum(t['source_frames'] for t in summary['takes']):>6} {'':>7} {'':>5} {'':>5} "
+                 f"{sum(t['frames_50hz'] for t in summary['takes']):>7} {summary['total_frames']:>6} "
+                 f"{summary['dropped_frames']:>7}")
+    return lines
+
+
+def _subject_rows(summary: dict[str, Any]) -> list[str]:
+    """One row per subject of a detailed summary: its split, people, motions, sequences, frames."""
+    split_of = {s: k for k, v in summary["splits"].items() for s in v["subjects"]}
+    head = f"{'subject':<18} {'split':<11} {'people':<22} {'motions':<14} {'sequences':>9} {'frames':>7}"
+    lines = [head]
+    for s, v in summary["subjects"].items():
+        lines.append(f"{s:<18} {split_of.get(s, '-'):<11} {', '.join(v['people']):<22} "
+                     f"{', '.join(v['motions']):<14} {v['sequences']:>9} {v['frames']:>7}")
+    return lines

@@ -55,6 +55,7 @@ class Source:
     version: str
     files: tuple[SourceFile, ...]
     description: str
+    licence: str = ""  # of the files we read, as checked by hand in the package ("" : see mocap.LICENCES)
 
     def file(self, name: str) -> SourceFile:
         for f in self.files:
@@ -85,6 +86,53 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
                        "4f15d0b1caac72f9e58745f5ab9183d7dc051dd6fcdc4e1bd90af128b8cfab4d"),
         )),
 )}
+
+
+MARKER_SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source(
+        name="dart-doc", kind="apt", package="dart-doc", version="6.12.1+dfsg4-12",
+        description="Debian package dart-doc (DART physics engine documentation and data)",
+        licence="BSD-2-clause: usr/share/doc/dart-doc/copyright covers data/ with 'Files: *' "
+                "(Georgia Tech, CMU, UW, OSRF and the DART development contributors)",
+        files=(
+            SourceFile("usr/share/doc/dart/data/c3d/nick_freeform_001.c3d",
+                       "071a483aae9ef3d6c41061de65236a9d54ab50c10fcd0cbbf9c4720580e7fae6"),
+            SourceFile("usr/share/doc/dart/data/c3d/squat.c3d",
+                       "224bdcc89e802b87b3a0f3d1d505c7d3e14e5b71e97ac5884a25be1a270a8bbd"),
+        )),
+    # The same Debian package as "assimp-testmodels", as a source of its own: the BVH source's
+    # file list (its cache folder and the build's recorded sources) stays as it was.
+    Source(
+        name="assimp-testmodels-csm", kind="apt", package="assimp-testmodels", version="5.2.5~ds0-1",
+        description="Debian package assimp-testmodels (the Vicon CSM marker capture)",
+        licence="assimp-testmodels copyright: Files: *, BSD-3-clause (ASSIMP Development Team); "
+                "ThomasFechten.source.txt next to it: 'Recorded with vicon IQ, july 2008. Free for any purpose.'",
+        files=(
+            SourceFile("usr/share/assimp/models/CSM/ThomasFechten.csm",
+                       "435bc595628498a236769fec1e9cca73a4ce609628e318674fa69ec02fab62f7"),
+        )),
+    Source(
+        name="gaitalytics", kind="pypi", package="gaitalytics", version="0.2.2",
+        description="PyPI source archive gaitalytics 0.2.2 (its test capture: treadmill walking, C3D)",
+        licence="MIT (LICENSE of the archive: Copyright (c) 2024 André Böni); no separate terms for the "
+                "test capture",
+        files=(
+            SourceFile("tests/treadmill_events.c3d",
+                       "206c0dfd718d7e3ea4ccb5afc2d094ecf35eef9a2dedc9a1c72490609eab2a97"),
+        )),
+)}
+"""Marker captures (C3D, CSM) for joint centres computed from markers
+(:mod:`wsgcn.data.joint_centres`). Kept apart from :data:`SOURCES`, which the current
+benchmark build and its tests fetch in full, until takes of the build use them."""
+
+
+def get_source(name: str) -> Source:
+    """The source named ``name`` in :data:`SOURCES` or :data:`MARKER_SOURCES`."""
+    try:
+        return SOURCES[name] if name in SOURCES else MARKER_SOURCES[name]
+    except KeyError:
+        known = sorted(SOURCES) + sorted(MARKER_SOURCES)
+        raise WsgcnError(f"unknown motion-capture source {name!r}; known: {known}") from None
 
 
 def default_cache_dir() -> Path:
@@ -197,15 +245,9 @@ def fetch_source(name: str | Source, cache_dir: Path | None = None, allow_downlo
     """Paths of a source's verified files (file name -> path), downloading into the cache
     when they are missing or do not match. Raises :class:`SourceUnavailable`.
 
-    ``name``: a key of :data:`SOURCES`, or a :class:`Source` itself (one not listed there, such
+    ``name``: a key of :data:`SOURCES` or :data:`MARKER_SOURCES`, or a :class:`Source` itself (one not listed there, such
     as the ASF/AMC files only the tests read; it is cached under its own ``name`` likewise)."""
-    if isinstance(name, Source):
-        source = name
-    else:
-        try:
-            source = SOURCES[name]
-        except KeyError:
-            raise WsgcnError(f"unknown motion-capture source {name!r}; known: {sorted(SOURCES)}") from None
+    source = name if isinstance(name, Source) else get_source(name)
     folder = source_dir(source, cache_dir)
     cached = _verified(source, folder)
     if cached is not None:
