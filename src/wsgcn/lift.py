@@ -73,32 +73,39 @@ class Lifter:
     """
 
     def __init__(self, model: Any, skeleton: Skeleton, meta: dict[str, Any] | None = None,
-                 checkpoint: str = "", device: str = "cpu", compile: bool = False) -> None:
+                 checkpoint: str = "", device: str = "cpu", compile: bool = False, precision: str = "fp32") -> None:
         import torch
+
+        from . import precision as prec
 
         self.model = model.to(device).eval()
         self.skeleton = skeleton
         self.meta = meta or {}
         self.checkpoint = checkpoint
         self.device = torch.device(device)
+        # the network's arithmetic; bf16 falls back to fp32 where slower (the note says so)
+        self.precision, self.precision_note = prec.resolve(precision, self.device)
         self.compiled = None
         if compile:  # pays off for large inputs only (docs/PERFORMANCE.md)
             from .models.compiled import CompiledInference
 
-            self.compiled = CompiledInference(self.model, skeleton.num_joints, device=self.device)
+            self.compiled = CompiledInference(self.model, skeleton.num_joints, device=self.device,
+                                              precision=self.precision)
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike | None = None, device: str = "cpu",
-                        compile: bool = False) -> "Lifter":
+                        compile: bool = False, precision: str = "fp32") -> "Lifter":
         """Load a checkpoint file or run folder (``None``: the bundled default weights);
-        ``compile``: run the network through :class:`wsgcn.models.compiled.CompiledInference`."""
+        ``compile``: run the network through :class:`wsgcn.models.compiled.CompiledInference`;
+        ``precision``: ``fp32`` or ``bf16`` (:mod:`wsgcn.precision`; ``precision_note`` says
+        when bf16 fell back to fp32)."""
         from .checkpoint import load_model, resolve_checkpoint
 
         p = resolve_checkpoint(resolve_lift_checkpoint(path))
         model, meta = load_model(p)
         joints = int(meta.get("config", {}).get("data", {}).get("joints", getattr(model, "num_joints", 17)))
         try:
-            return cls(model, get_skeleton(joints), meta, str(p), device, compile)
+            return cls(model, get_skeleton(joints), meta, str(p), device, compile, precision)
         except (RuntimeError, AssertionError, ValueError) as e:  # an unknown or unavailable device
             why = (str(e) or type(e).__name__).splitlines()[0]
             raise ParameterError("cannot use ", Arg("device"), f" {device!r}: {why}") from None
@@ -123,7 +130,8 @@ class Lifter:
         if x.ndim != 3 or x.shape[1:] != (self.num_joints, 2):
             raise WsgcnError(f"expected normalised 2D keypoints of shape (N, {self.num_joints}, 2), got {x.shape}")
         net = self.compiled if self.compiled is not None else self.model
-        return codec.predict(net, x, device=self.device, batch_size=batch_size, progress=progress)
+        return codec.predict(net, x, device=self.device, batch_size=batch_size, progress=progress,
+                             precision=self.precision)
 
     def lift(self, keypoints_2d: np.ndarray, image_size: tuple[int, int] | Sequence[int],
              keypoint_format: str = "h36m", scores: np.ndarray | None = None, min_score: float = 0.3,
@@ -291,7 +299,8 @@ class LiftSummary:
     """What :func:`lift_file` did: ``read`` (a line on the input), counts of ``people``,
     ``frames``, lifted ``person_frames``, ``dropped`` person-frames (fewer than 2 usable joints)
     and ``filled`` joints; the output ``joints``, ``checkpoint``, ``image_size``, whether the
-    ``root`` was solved, and the paths ``written``."""
+    ``root`` was solved, the paths ``written``, the network's ``precision`` and the ``note``
+    of a bf16 request that fell back to fp32 (None otherwise)."""
 
     read: str
     people: int
@@ -304,11 +313,13 @@ class LiftSummary:
     image_size: tuple[int, int]
     root: bool
     written: list[str]
+    precision: str = "fp32"
+    note: str | None = None
 
 
 def lift_file(input_path: str | os.PathLike, out: str | os.PathLike, options: LiftOptions | None = None, *,
               checkpoint: str | os.PathLike | None = None, device: str = "cpu", progress: bool = True,
-              compile: bool = False) -> LiftSummary:
+              compile: bool = False, precision: str = "fp32") -> LiftSummary:
     """Read a detector file, lift every person to 3D and write ``out`` (.npz [+ .json], or .json).
 
     ``options``: how to read and write (:class:`LiftOptions`, default: its defaults);
@@ -329,7 +340,7 @@ def lift_file(input_path: str | os.PathLike, out: str | os.PathLike, options: Li
                              Arg("height"), " (pixels)")
     tracks = prepare_tracks(data, o.min_score, o.max_gap)
     check_in_image(data, size)
-    lifter = Lifter.from_checkpoint(checkpoint, device=device, compile=compile)
+    lifter = Lifter.from_checkpoint(checkpoint, device=device, compile=compile, precision=precision)
     read, meta = frames_summary(data), _meta(data, lifter, size, intr, o)
     track_ids, frame_ids, dropped = data.track_ids, data.frame_ids, tracks.dropped
     del data  # the file's arrays: not needed any more
@@ -341,7 +352,7 @@ def lift_file(input_path: str | os.PathLike, out: str | os.PathLike, options: Li
     filled = int(np.count_nonzero((lifted.flags == INTERPOLATED) | (lifted.flags == MEAN_POSE)))
     return LiftSummary(read=read, people=P, frames=T, person_frames=int(lifted.present.sum()), dropped=dropped,
                        filled=filled, joints=J, checkpoint=lifter.checkpoint, image_size=size, root=intr is not None,
-                       written=[str(w) for w in written])
+                       written=[str(w) for w in written], precision=lifter.precision, note=lifter.precision_note)
 
 
 def _meta(data: Keypoints2D, lifter: Lifter, size: tuple[int, int], intr: np.ndarray | None,

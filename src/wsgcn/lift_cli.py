@@ -9,7 +9,8 @@ words them as its flags (``--min-score must be ...``, ``--focal needs ...``) thr
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import Any, Callable
 
 from .errors import WsgcnError
 
@@ -28,6 +29,10 @@ def _cmd_lift(a: argparse.Namespace) -> None:
     from .lift import LiftOptions, lift_file
     from .runtime import tune_allocator
 
+    if a.threads:
+        import torch
+
+        torch.set_num_threads(a.threads)
     if a.device == "cpu":
         tune_allocator()  # this process only lifts: keep freed activations, no page faults per batch
     options = LiftOptions(fmt=a.format, joints=a.joints, width=a.width, height=a.height, min_score=a.min_score,
@@ -35,9 +40,11 @@ def _cmd_lift(a: argparse.Namespace) -> None:
                           camera=a.camera, write_json=not a.no_json)
     try:
         s = lift_file(a.input, a.out, options, checkpoint=a.checkpoint, device=a.device, progress=not a.quiet,
-                      compile=a.compile)
+                      compile=a.compile, precision=a.precision)
     except ParameterError as e:  # the library's parameter names -> this command's flags
         raise WsgcnError(e.worded(lift_flag)) from None
+    if s.note:
+        print(f"wsgcn lift: {s.note}", file=sys.stderr)
     print(s.read)
     extra = f"; {s.dropped} person-frame(s) dropped (fewer than 2 usable joints)" if s.dropped else ""
     print(f"lifted {s.person_frames} person-frame(s) of {s.people} people over {s.frames} frame(s) "
@@ -64,18 +71,24 @@ def _cmd_export_onnx(a: argparse.Namespace) -> None:
           f"opset {s['opset']} ({check})")
 
 
-def _positive_int(v: str) -> int:
-    try:
-        n = int(v)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of pixels, got {v!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {n}")
-    return n
+def _positive(unit: str) -> Callable[[str], int]:
+    """An argparse type: a positive whole number (of ``unit``, named in the error)."""
+    def parse(v: str) -> int:
+        try:
+            n = int(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number{unit}, got {v!r}") from None
+        if n <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {n}")
+        return n
+    return parse
 
 
-def add_lift_parsers(sub: Any) -> None:
-    """Register ``lift``, ``viz`` and ``export-onnx`` on the CLI's subparsers object."""
+_positive_int = _positive(" of pixels")
+
+
+def _add_lift_parser(sub: Any) -> None:
+    """``wsgcn lift``."""
     from .keypoints import FORMATS
 
     lp = sub.add_parser(
@@ -105,8 +118,17 @@ def add_lift_parsers(sub: Any) -> None:
     lp.add_argument("--compile", action="store_true",
                     help="run the network through torch.compile: ~30%% faster inference after 3-11 s of "
                          "compiling (needs a C++ compiler); pays off from about 0.1-0.3 million person-frames")
+    lp.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                    help="network arithmetic: fp32, or bf16 (bfloat16; faster on CPUs with AMX/AVX512-BF16, "
+                         "falls back to fp32 elsewhere); default fp32")
+    lp.add_argument("--threads", type=_positive(""), help="torch threads (default: torch's choice)")
     lp.add_argument("--quiet", action="store_true", help="no progress bars")
     lp.set_defaults(func=_cmd_lift)
+
+
+def add_lift_parsers(sub: Any) -> None:
+    """Register ``lift``, ``viz`` and ``export-onnx`` on the CLI's subparsers object."""
+    _add_lift_parser(sub)
 
     vp = sub.add_parser(
         "viz", help="pictures/animations of a lift output, or the per-joint chart of an evaluation JSON",

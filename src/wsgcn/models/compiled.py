@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import WsgcnError
+from ..precision import autocast
 
 DEFAULT_CHUNK = 256
 
@@ -33,17 +34,18 @@ class CompiledInference:
     """
 
     def __init__(self, model: nn.Module, joints: int, chunk: int = DEFAULT_CHUNK,
-                 device: torch.device | str = "cpu") -> None:
+                 device: torch.device | str = "cpu", precision: str = "fp32") -> None:
         if chunk < 1:
             raise WsgcnError(f"compiled inference: chunk must be >= 1, got {chunk}")
         if getattr(model, "infer_chunk", 0) and chunk > model.infer_chunk:  # no eager chunking inside
             raise WsgcnError(f"compiled inference: chunk {chunk} exceeds the model's infer_chunk {model.infer_chunk}")
         self.model = model.eval()
         self.joints, self.chunk, self.device = joints, chunk, torch.device(device)
+        self.precision = precision  # compiled for this arithmetic (wsgcn.precision), called in it
         self._fn = torch.compile(self.model, dynamic=False)
         start = time.perf_counter()
         try:
-            with torch.no_grad(), warnings.catch_warnings():
+            with torch.no_grad(), warnings.catch_warnings(), autocast(precision, self.device):
                 warnings.simplefilter("ignore", FutureWarning)  # deprecations inside the compiler
                 self._fn(torch.zeros(chunk, joints, 2, device=self.device))
         except Exception as e:  # the compiler's own errors are many and deep
@@ -60,7 +62,7 @@ class CompiledInference:
         if n == 0:
             return x.new_zeros(0, self.joints, 3)
         outs = []
-        with torch.no_grad():
+        with torch.no_grad(), autocast(self.precision, self.device):
             for s in range(0, n, c):
                 part = x[s:s + c]
                 if part.shape[0] < c:

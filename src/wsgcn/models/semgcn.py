@@ -95,6 +95,15 @@ def init_nonlocal_(block: nn.Module) -> None:
         nn.init.zeros_(b)
 
 
+def autocast_dtype(x: torch.Tensor) -> torch.dtype | None:
+    """The lower precision that ``torch.autocast`` asks for on ``x``'s device (e.g. bfloat16),
+    or None when autocast is off there."""
+    dev = x.device.type
+    if dev in ("cpu", "cuda") and torch.is_autocast_enabled(dev):
+        return torch.get_autocast_dtype(dev)
+    return None
+
+
 def bn_fold(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
     """Eval-mode BatchNorm as ``y = x * scale + shift``: (C,), (C,)."""
     scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
@@ -181,9 +190,12 @@ class SemGraphConv(nn.Module):
 
     def forward(self, x: torch.Tensor, weight: torch.Tensor | None = None,
                 bias: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, J, Cin) -> (B, J, Cout); ``weight``/``bias`` override the parameters (BN folding)."""
-        return _GraphConvFn.apply(x.contiguous(), self.mixing(), self.W if weight is None else weight,
-                                  self.bias if bias is None else bias)
+        """(B, J, Cin) -> (B, J, Cout); ``weight``/``bias`` override the parameters (BN folding).
+        Computes in ``x``'s dtype: float32 parameters are cast to it (bfloat16 training)."""
+        dt = x.dtype
+        w = self.W if weight is None else weight
+        b = self.bias if bias is None else bias
+        return _GraphConvFn.apply(x.contiguous(), self.mixing().to(dt), w.to(dt), b.to(dt))
 
 
 class GraphConvBlock(nn.Module):
@@ -302,20 +314,21 @@ class NonLocalBlock(nn.Module):
         h, G = self.inter, self.num_groups
         inference = not self.training and not torch.is_grad_enabled()
         x2 = x.reshape(B * J, C)
+        dt = x.dtype  # bfloat16 training: the float32 parameters are cast to it
         w_theta, w_phi = self.concat_weight[:h], self.concat_weight[h:]
         # a_i = w_theta . (W_theta x_i + b_theta), without materialising theta.
-        a = (x2 @ (self.theta_weight.t() @ w_theta)).view(B, J) + self.theta_bias @ w_theta
-        pg = torch.addmm(torch.cat([self.phi_bias, self.g_bias]), x2,
-                         torch.cat([self.phi_weight, self.g_weight]).t()).view(B, J, C)
+        a = (x2 @ (self.theta_weight.t() @ w_theta).to(dt)).view(B, J) + (self.theta_bias @ w_theta).to(dt)
+        pg = torch.addmm(torch.cat([self.phi_bias, self.g_bias]).to(dt), x2,
+                         torch.cat([self.phi_weight, self.g_weight]).t().to(dt)).view(B, J, C)
         phi, g = _PairMaxFn.apply(pg, self.ia, self.ib, h)  # (B, G, h) each
-        b = (phi.view(B * G, h) @ w_phi).view(B, G)
+        b = (phi.view(B * G, h) @ w_phi.to(dt)).view(B, G)
         f = torch.relu(a.unsqueeze(2) + b.unsqueeze(1)) / G  # (B, J, G)
         out_w, out_b = self.out_weight, self.out_bias
         if inference:  # BN folded into W
             scale, shift = bn_fold(self.bn)
             out_w, out_b = out_w * scale[:, None], out_b * scale + shift
-        wg = (g.view(B * G, h) @ out_w.t()).view(B, G, C)  # W applied per group
-        y = torch.baddbmm(out_b, f, wg)  # (B, J, C) = W (sum_g f g_g) + b
+        wg = (g.view(B * G, h) @ out_w.t().to(dt)).view(B, G, C)  # W applied per group
+        y = torch.baddbmm(out_b.to(dt), f, wg)  # (B, J, C) = W (sum_g f g_g) + b
         if inference:
             return y.add_(x)
         return self.bn(y.view(B * J, C)).view(B, J, C).add_(x)
@@ -351,22 +364,35 @@ class SemGCN(nn.Module):
                                 if nonlocal_layers else None)
         self.output_layer = SemGraphConv(hidden, 3, adj)
 
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _forward(self, x: torch.Tensor, low: torch.dtype | None = None) -> torch.Tensor:
+        """``low``: the dtype of the hidden layers (e.g. bfloat16); the input and output graph
+        convolutions stay float32 (their inputs, pixels and metres, need float32's resolution)."""
         h = self.input_layer(x)
+        if low is not None:
+            h = h.to(low)
         if self.input_nonlocal is not None:
             h = self.input_nonlocal(h)
         for k, block in enumerate(self.blocks):
             h = block(h)
             if self.block_nonlocals is not None:
                 h = self.block_nonlocals[k](h)
-        return self.output_layer(h)
+        return self.output_layer(h.float() if low is not None else h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, J, 2) -> (B, J, 3)."""
+        """(B, J, 2) -> (B, J, 3) float32. Under ``torch.autocast`` with a lower precision (e.g.
+        bfloat16) the whole network computes in it, with float32 parameters (cast per call) and
+        BatchNorm statistics; the output is float32 again."""
         if x.dim() != 3 or x.shape[1] != self.num_joints or x.shape[2] != 2:
             raise WsgcnError(f"SemGCN expects input of shape (B, {self.num_joints}, 2), got {tuple(x.shape)}")
+        low = autocast_dtype(x)
+        if low is not None and low != x.dtype:
+            with torch.autocast(x.device.type, enabled=False):  # dtypes are explicit inside
+                return self._chunked(x, low)
+        return self._chunked(x)
+
+    def _chunked(self, x: torch.Tensor, low: torch.dtype | None = None) -> torch.Tensor:
         B = x.shape[0]
         if not self.training and not torch.is_grad_enabled() and B > self.infer_chunk > 0:
-            return torch.cat([self._forward(x[s:s + self.infer_chunk])
+            return torch.cat([self._forward(x[s:s + self.infer_chunk], low)
                               for s in range(0, B, self.infer_chunk)])
-        return self._forward(x)
+        return self._forward(x, low)

@@ -62,8 +62,10 @@ def _root_line(cfg: Config) -> str:
         "no 3D label of an unlabelled subject is read")
 
 
-def write_report(run_dir: Path, cfg: Config, st: TrainState, data: RunData, wall: float, world: int = 1) -> None:
-    """report.md: what the run is (supervision, root, data, subjects, model) and where it stands."""
+def write_report(run_dir: Path, cfg: Config, st: TrainState, data: RunData, wall: float, world: int = 1,
+                 precision: str = "fp32") -> None:
+    """report.md: what the run is (supervision, root, data, subjects, model) and where it stands;
+    ``precision`` the arithmetic the network trained in (after a fallback, see :mod:`wsgcn.precision`)."""
     t, d = cfg.train, cfg.data
     lines = [
         f"# Run `{cfg.name}`", "",
@@ -77,7 +79,9 @@ def write_report(run_dir: Path, cfg: Config, st: TrainState, data: RunData, wall
         f"test {data.subjects['test']}",
         f"- rows: {len(data.labelled)} labelled, {len(data.unlabelled)} unlabelled, {len(data.validation)} validation",
         f"- model: {cfg.model.arch}, hidden {cfg.model.hidden}, blocks {cfg.model.num_blocks}, "
-        f"non-local {cfg.model.nonlocal_layers}",
+        f"non-local {cfg.model.nonlocal_layers}, arithmetic {precision}"
+        + (" (mixed precision: bfloat16 network, float32 weights, optimiser and losses)" if precision == "bf16" else "")
+        + (f" (train.precision {cfg.train.precision} fell back)" if precision != cfg.train.precision else ""),
         f"- epochs completed: {st.epoch}, steps: {st.step}",
         (f"- best validation MPJPE: {st.best:.2f} mm at epoch {st.best_epoch} (checkpoint selected on validation only)"
          if len(data.validation) else

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .. import distributed
+from .. import distributed, precision
 from ..checkpoint import build_model_from_config
 from ..config import Config, apply_overrides, config_from_dict, dump_config
 from ..data.batches import PoseSet
@@ -109,7 +109,10 @@ def _setup(ctx: distributed.DistContext, cfg: Config, run_dir: Path, saved: Save
     st = restore(saved, model, opt, rs) if saved is not None else TrainState()
     if ctx.rank > 0:  # every rank starts from rank 0's weights (DDP broadcasts them); own dropout noise
         torch.manual_seed(t.seed + ctx.rank)
-    net: nn.Module = TwoStreams(model)
+    prec, fallback = precision.resolve(t.precision, ctx.device)
+    if fallback and ctx.is_main:
+        tqdm.write(f"wsgcn train: {fallback}")
+    net: nn.Module = TwoStreams(model, prec)
     if ctx.world > 1:
         net = nn.parallel.DistributedDataParallel(net, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
     test = load_test(cfg, files=files).to(ctx.device) if t.oracle_test and ctx.is_main else None
@@ -137,10 +140,15 @@ def _train_in(ctx: distributed.DistContext, cfg: Config, run_dir: Path, saved: S
         ctx.barrier()
     wall = time.perf_counter() - t0
     if ctx.is_main:
-        write_report(run_dir, cfg, st, r.data, wall, ctx.world)
+        write_report(run_dir, cfg, st, r.data, wall, ctx.world, precision=_net(r).precision)
     return {"run_dir": str(run_dir), "epochs": st.epoch, "steps": st.step, "best_val_mpjpe": st.best,
             "best_epoch": st.best_epoch, "wall_s": wall, "finished": st.epoch >= t.epochs, "rank": ctx.rank,
             "oracle": st.oracle}
+
+
+def _net(r: _Run) -> TwoStreams:
+    """The run's :class:`TwoStreams` (inside its DDP wrapper with several processes)."""
+    return r.net.module if isinstance(r.net, nn.parallel.DistributedDataParallel) else r.net
 
 
 def _train_epoch(r: _Run) -> dict[str, Any]:

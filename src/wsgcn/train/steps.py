@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .. import losses
+from .. import losses, precision
 from ..codec import root_relative
 from ..config import Config
 from ..data.batches import IndexStream
@@ -40,15 +40,22 @@ def steps_per_epoch(cfg: Config, stream_l: IndexStream, stream_u: IndexStream) -
 class TwoStreams(nn.Module):
     """The network applied to the labelled and, when given, the unlabelled batch in two
     separate forward passes (as the original code), so that BatchNorm normalises each batch
-    with its own statistics. One module, so DistributedDataParallel sees one forward per step."""
+    with its own statistics. One module, so DistributedDataParallel sees one forward per step.
+    ``precision`` (``fp32`` | ``bf16``, :mod:`wsgcn.precision`) is the network's arithmetic; the
+    predictions are float32 either way."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, precision: str = "fp32") -> None:
         super().__init__()
         self.model = model
+        self.precision = precision
 
     def forward(self, x_l: torch.Tensor, x_u: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(B1, J, 2), (B2, J, 2) -> (B1, J, 3), (B2, J, 3) or None."""
-        return self.model(x_l), (self.model(x_u) if x_u is not None else None)
+        """(B1, J, 2), (B2, J, 2) -> (B1, J, 3), (B2, J, 3) or None, float32."""
+        if self.precision == "fp32":
+            return self.model(x_l), (self.model(x_u) if x_u is not None else None)
+        with precision.autocast(self.precision, x_l.device):
+            p_l = self.model(x_l).float()
+            return p_l, (self.model(x_u).float() if x_u is not None else None)
 
 
 def step_losses(net: nn.Module, cfg: Config, data: RunData, il: torch.Tensor, iu: torch.Tensor | None,
