@@ -22,9 +22,13 @@ the data files; a run whose summary matches all three is not trained again. A su
 training code still counts when that code's *behaviour probe* agrees with the current code's (the
 row's config trained for 3 short epochs from seed 0 and evaluated; within 0.1 % on every number):
 edits that move code around do not retrain the table, edits that change what it computes do.
-Probes are cached per code fingerprint in ``<summaries>/probes/`` (commit them); the current
-code's are computed when a summary needs them (about a minute per row), ``--probe-src DIR``
-computes those of another checkout (e.g. the commit that made older summaries). Run folders go to
+Probes are compared only when made on the same machine (CPU model: float32 sums differ by ~1 %
+between CPUs), and agreement is transitive: older code counts when a chain of codes links it to the
+current code, each link two codes whose probes on one common machine agree. Probes are cached per
+code fingerprint in ``<summaries>/probes/``, one set per CPU model (commit them); the current
+code's on this machine are computed when a summary needs them (about a minute per row),
+``--probe-src DIR`` computes those of another checkout on this machine (e.g. the commit that made
+older summaries, to bridge a change of machine). Run folders go to
 ``--out`` (not committed); an interrupted run resumes there (a run folder started under other
 fingerprints is moved to ``<out>/_stale/`` and the run starts again).
 
@@ -116,6 +120,9 @@ CODE_FILES = ["wsgcn/data/batches.py", "wsgcn/data/splits.py", "wsgcn/data/h36m.
 # (wsgcn/train.py: the training module before it became the wsgcn/train/ package)
 # resolved-config keys that do not change the results
 CONFIG_IGNORED = (("train", "threads"), ("train", "device"), ("data", "dir"))
+# config keys added after summaries were made, with the value that trains as before the key existed:
+# dropped from the fingerprint when they hold that value, so older summaries stay current
+CONFIG_LATER_DEFAULTS = {("train", "precision"): "fp32"}
 DATA_FILES = ("data_3d_mocap.npz", "data_2d_mocap_{source}.npz", "data_cameras_mocap.json", "data_split_mocap.json")
 
 
@@ -161,6 +168,9 @@ def config_fingerprint(cfg: dict[str, Any]) -> str:
     for section, key in CONFIG_IGNORED:
         if isinstance(d.get(section), dict):
             d[section].pop(key, None)
+    for (section, key), value in CONFIG_LATER_DEFAULTS.items():
+        if isinstance(d.get(section), dict) and d[section].get(key, value) == value:
+            d[section].pop(key, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
@@ -191,8 +201,8 @@ def classify(summary: dict[str, Any] | None, expected: dict[str, Any],
     """``valid`` when the summary's fingerprints equal ``expected`` (a None data fingerprint:
     data not checked); ``same-behaviour`` when only the code fingerprint differs and
     ``same_behaviour(summary_code_fingerprint)`` says the older code trains like the current code
-    (behaviour probes, see :class:`Probes`); else ``missing``, ``stale-config``, ``stale-data`` or
-    ``stale-code``."""
+    (behaviour probes compared per machine, transitively, see :class:`Probes`); else ``missing``,
+    ``stale-config``, ``stale-data`` or ``stale-code``."""
     if summary is None:
         return "missing"
     fp = summary.get("fingerprint") or {}
@@ -218,18 +228,24 @@ def usable(status: str, accept_stale: bool) -> bool:
 # tells those apart: it trains the row's config for PROBE_EPOCHS short epochs from seed 0 through the
 # command line (full passes over the data, one learning-rate decay inside, warm-up of one epoch where
 # the row has one, the test split evaluated every epoch) and evaluates the result with `wsgcn evaluate`.
-# Two training codes whose probes agree within PROBE_RTOL on every number (epoch length, learning rate,
-# every loss term, validation and test errors per epoch, the evaluation) are taken to train alike, and a
-# summary of the older code stays usable. Probes are cached per code fingerprint in
-# <summaries>/probes/<fingerprint>.json (committed); the current code's probe is computed when needed.
-# What a probe cannot see: code that acts only after its ~3 epochs (e.g. a change at epoch 100).
+# Two training codes whose probes *made on the same machine* (CPU model) and the same data agree within
+# PROBE_RTOL on every number (epoch length, learning rate, every loss term, validation and test errors
+# per epoch, the evaluation) are taken to train alike. Probes of different CPUs are never compared: the
+# same code gives probes about 1 % apart on an AMD EPYC and an Intel Xeon (float32 summation order).
+# "Trains alike" is transitive: per row, codes are linked by a union-find over all cached probes, so
+# old ~ mid (both probed on CPU A) and mid ~ new (both probed on CPU B) make old ~ new, and a summary of
+# the older code stays usable. Probes are cached per code fingerprint in <summaries>/probes/<fp>.json
+# (committed), one probe set per CPU model in each file; the current code's probe on this machine is
+# computed when needed. What a probe cannot see: code that acts only after its ~3 epochs.
 
 PROBE_EPOCHS = 3
 PROBE_DECAY_STEPS = 40  # the learning rate decays inside the probe (weak: 54 steps, full: 111)
-PROBE_RTOL = 1e-3       # float32 sums differ between CPUs; a changed computation moves far more
+PROBE_RTOL = 1e-3       # reruns on one machine; a changed computation moves far more (other CPUs: ~1 %)
 PROBE_KEYS = ("step", "phase", "lr", "loss", "loss_sup", "loss_rep", "loss_bone", "val_mpjpe", "val_p_mpjpe",
               "test_mpjpe", "test_p_mpjpe")
-PROBE_SCHEMA = 1
+# schema 2: {"schema", "code", "machines": {cpu: {"machine", "data", "created", "probes": {row_tag: probe}}}};
+# schema 1 (one machine: "machine", "data", "created", "probes" at the top) is read as schema 2
+PROBE_SCHEMA = 2
 
 
 def probe_sets(row: dict[str, Any]) -> list[str]:
@@ -279,7 +295,7 @@ def _numbers(x: Any, path: str = "") -> Iterable[tuple[str, Any]]:
 
 def same_probe(p: dict[str, Any], q: dict[str, Any], rtol: float = PROBE_RTOL) -> bool:
     """True when two probes hold the same entries (epoch count, keys) and every number agrees
-    within ``rtol`` (strings and integers exactly)."""
+    within ``rtol`` (strings and integers exactly). Compare only probes of one machine."""
     a, b = dict(_numbers(p)), dict(_numbers(q))
     if a.keys() != b.keys() or not any(k.endswith("/val_mpjpe") for k in a):
         return False
@@ -294,61 +310,185 @@ def same_probe(p: dict[str, Any], q: dict[str, Any], rtol: float = PROBE_RTOL) -
     return True
 
 
+def probe_rel_diff(p: dict[str, Any], q: dict[str, Any]) -> tuple[float, str]:
+    """The largest relative difference between the float entries two probes share, with its path."""
+    a, b = dict(_numbers(p)), dict(_numbers(q))
+    worst = (0.0, "")
+    for k, x in a.items():
+        y = b.get(k)
+        if isinstance(x, float) and isinstance(y, (int, float)) and x != y:
+            worst = max(worst, (abs(x - y) / max(abs(x), abs(y)), k))
+    return worst
+
+
+def machine_key(machine: dict[str, Any] | None) -> str:
+    """The key probe sets are kept under: the CPU model (``_machine()["cpu"]``)."""
+    return str((machine or {}).get("cpu") or "unknown")
+
+
+def probe_file(f: Any) -> dict[str, Any] | None:
+    """A parsed probe file in the current schema (a schema-1 file becomes one machine's set, every
+    number kept); None when it is no probe file or of an unknown schema."""
+    if not isinstance(f, dict) or not isinstance(f.get("code"), str):
+        return None
+    if f.get("schema") == PROBE_SCHEMA and isinstance(f.get("machines"), dict):
+        return f
+    if f.get("schema") == 1 and isinstance(f.get("probes"), dict):
+        cpu = machine_key(f.get("machine"))
+        return {"schema": PROBE_SCHEMA, "code": f["code"],
+                "machines": {cpu: {k: f.get(k) for k in ("machine", "data", "created", "probes")}}}
+    return None
+
+
+class _UnionFind:
+    """Disjoint sets of code fingerprints (an unknown code is a set of its own)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        while self.parent.get(x, x) != x:
+            self.parent[x] = self.parent.get(self.parent[x], self.parent[x])  # path halving
+            x = self.parent[x]
+        return x
+
+    def union(self, x: str, y: str) -> None:
+        self.parent.setdefault(x, x)
+        self.parent.setdefault(y, y)
+        self.parent[self.find(x)] = self.find(y)
+
+
 class Probes:
-    """Behaviour probes cached per code fingerprint under ``<summaries>/probes/``; probes of the
-    current code (``src``) are computed when asked for and missing (only with the data at hand)."""
+    """Behaviour probes cached under ``<summaries>/probes/``, one file per code fingerprint holding
+    one probe set per machine (CPU model). Probes of the current code (``src``) on this machine are
+    computed when asked for and missing (only with the data at hand). ``machine``: this machine's
+    description (default :func:`_machine`)."""
 
     def __init__(self, summaries: str | os.PathLike, data_dir: str | None, code: str, src: Path = SRC,
-                 compute: bool = True):
+                 compute: bool = True, machine: dict[str, Any] | None = None):
         self.dir = Path(summaries) / "probes"
         self.data_dir, self.code, self.src, self.compute = data_dir, code, src, compute
         self.data = data_fingerprint(str(Path(data_dir).resolve()), "gt") if data_dir else None
+        self.machine = machine or _machine()
+        self.cpu = machine_key(self.machine)
         self._files: dict[str, dict[str, Any] | None] = {}
+        self._scanned = False
+        self._links: dict[str, _UnionFind] = {}
 
     def path(self, code: str) -> Path:
         return self.dir / f"{code[:16]}.json"
 
     def _file(self, code: str) -> dict[str, Any] | None:
         if code not in self._files:
-            f = read_summary(self.path(code))
-            self._files[code] = f if f and f.get("code") == code and f.get("schema") == PROBE_SCHEMA else None
+            f = probe_file(read_summary(self.path(code)))
+            self._files[code] = f if f and f["code"] == code else None
         return self._files[code]
 
-    def get(self, code: str, row: dict[str, Any]) -> dict[str, Any] | None:
-        """The probe of ``row`` for the code with fingerprint ``code``: cached (made on the same
-        data; data not checked when it is not at hand), else computed for the current code."""
+    def files(self) -> dict[str, dict[str, Any]]:
+        """Every readable probe file under the cache folder, by code fingerprint."""
+        if not self._scanned:
+            for p in sorted(self.dir.glob("*.json")):
+                f = probe_file(read_summary(p))
+                if f and self.path(f["code"]).name == p.name:
+                    self._files.setdefault(f["code"], f)
+            self._scanned = True
+        return {c: f for c, f in self._files.items() if f is not None}
+
+    def probe_set(self, code: str, cpu: str | None = None) -> dict[str, Any] | None:
+        """The probe set of ``code`` made on machine ``cpu`` (default this one) on the data at hand
+        (data not checked when it is not at hand)."""
         f = self._file(code)
+        s = f["machines"].get(self.cpu if cpu is None else cpu) if f else None
+        if not isinstance(s, dict) or not isinstance(s.get("probes"), dict):
+            return None
+        return s if self.data is None or s.get("data") == self.data else None
+
+    def get(self, code: str, row: dict[str, Any], cpu: str | None = None) -> dict[str, Any] | None:
+        """The probe of ``row`` for the code with fingerprint ``code`` made on machine ``cpu``
+        (default this one): cached, else computed for the current code on this machine."""
+        s = self.probe_set(code, cpu)
         tag = row_tag(row)
-        if f and tag in f.get("probes", {}) and (self.data is None or f.get("data") == self.data):
-            return f["probes"][tag]
-        if code == self.code and self.compute and self.data is not None:
+        if s is not None and tag in s["probes"]:
+            return s["probes"][tag]
+        if code == self.code and cpu in (None, self.cpu) and self.compute and self.data is not None:
             return self.add(self.src, code, [row])[tag]
         return None
 
-    def add(self, src: Path, code: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Compute the probes of ``rows`` with the package under ``src`` (fingerprint ``code``), cache them."""
+    def put(self, code: str, probes: dict[str, dict[str, Any]], data: str | None,
+            machine: dict[str, Any], created: str | None = None) -> dict[str, Any]:
+        """Cache ``probes`` (``{row_tag: probe}``) of code ``code`` made on ``machine`` with data
+        ``data``; other machines' sets are kept, this machine's is replaced when its data differ."""
         from wsgcn.io import write_json
 
-        f = self._file(code)
-        if f is None or f.get("data") != self.data:
-            f = {"schema": PROBE_SCHEMA, "code": code, "data": self.data, "probes": {}}
+        f = self._file(code) or {"schema": PROBE_SCHEMA, "code": code, "machines": {}}
+        cpu = machine_key(machine)
+        s = f["machines"].get(cpu)
+        if not isinstance(s, dict) or s.get("data") != data or not isinstance(s.get("probes"), dict):
+            s = {"probes": {}}
+        s = {"machine": machine, "data": data, "created": created or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+             "probes": {**s["probes"], **probes}}
+        f = {"schema": PROBE_SCHEMA, "code": code, "machines": {**f["machines"], cpu: s}}
         self.dir.mkdir(parents=True, exist_ok=True)
-        for row in rows:
-            t0 = time.perf_counter()
-            f["probes"][row_tag(row)] = run_probe(row, self.data_dir, src)
-            print(f"behaviour probe {row_tag(row)} ({code[:12]}): {time.perf_counter() - t0:.0f} s", flush=True)
-        f.update({"machine": _machine(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         write_json(self.path(code), f)
         self._files[code] = f
-        return f["probes"]
+        self._links.clear()
+        return s
+
+    def add(self, src: Path, code: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Compute the probes of ``rows`` on this machine with the package under ``src``
+        (fingerprint ``code``) and cache them (after every row)."""
+        s: dict[str, Any] = {"probes": {}}
+        for row in rows:
+            t0 = time.perf_counter()
+            probe = run_probe(row, self.data_dir, src)
+            s = self.put(code, {row_tag(row): probe}, self.data, self.machine)
+            print(f"behaviour probe {row_tag(row)} ({code[:12]}, {self.cpu}): {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+        return s["probes"]
+
+    def _groups(self, tag: str) -> dict[tuple[str, str], list[tuple[str, dict[str, Any]]]]:
+        """The cached probes of row ``tag`` that may be compared: by (machine, data fingerprint)."""
+        groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        for code, f in self.files().items():
+            for cpu, s in f["machines"].items():
+                if not isinstance(s, dict) or not isinstance(s.get("probes"), dict) or not s.get("data"):
+                    continue
+                if tag in s["probes"] and (self.data is None or s["data"] == self.data):
+                    groups.setdefault((cpu, s["data"]), []).append((code, s["probes"][tag]))
+        return groups
+
+    def links(self, row: dict[str, Any]) -> _UnionFind:
+        """Codes that train alike on ``row``: joined where their probes on one machine and data agree."""
+        tag = row_tag(row)
+        if tag not in self._links:
+            uf = _UnionFind()
+            for members in self._groups(tag).values():
+                for i, (a, p) in enumerate(members):
+                    uf.parent.setdefault(a, a)
+                    for b, q in members[:i]:
+                        if uf.find(a) != uf.find(b) and same_probe(p, q):
+                            uf.union(a, b)
+            self._links[tag] = uf
+        return self._links[tag]
 
     def same(self, code: str, row: dict[str, Any]) -> bool:
-        """Does the training code with fingerprint ``code`` behave like the current code on ``row``'s probe?"""
-        old = self.get(code, row)
-        if old is None:
-            return False
-        new = self.get(self.code, row)
-        return new is not None and same_probe(old, new)
+        """Does the training code with fingerprint ``code`` behave like the current code on ``row``'s
+        probe: a chain of codes links the two, each link two codes whose probes made on one machine
+        agree? The current code's probe on this machine is computed when it could close a chain."""
+        if code == self.code:
+            return True
+        uf = self.links(row)
+        if uf.find(code) == uf.find(self.code):
+            return True
+        mine = self.probe_set(self.code)
+        if not self.compute or self.data is None or (mine is not None and row_tag(row) in mine["probes"]):
+            return False  # nothing to compute, or the current code's probe here links to no chain of `code`
+        here = [c for c, _ in self._groups(row_tag(row)).get((self.cpu, self.data), [])]
+        if not any(uf.find(c) == uf.find(code) for c in here):
+            return False  # nothing linked to `code` was probed on this machine: a new probe links nothing
+        self.get(self.code, row)
+        uf = self.links(row)
+        return uf.find(code) == uf.find(self.code)
 
 
 # ----------------------------------------------------------------------------- jobs
@@ -855,7 +995,10 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
         lines += [f"{len(probed)} run(s) were made by earlier training code whose behaviour probe (the row's "
                   f"config for {PROBE_EPOCHS} short epochs from seed 0: epoch length, learning rate, every loss term, "
                   f"validation and test errors per epoch, and the evaluation) agrees with the current code's within "
-                  f"{PROBE_RTOL:.1%}; they count as current (probes: `{sdir_txt}/probes/`).", ""]
+                  f"{PROBE_RTOL:.1%}; they count as current (probes: `{sdir_txt}/probes/`). Probes are compared only "
+                  "between runs on the same machine (CPU model; float32 sums differ between CPUs), and agreement is "
+                  "transitive: a chain of code versions links the older code to the current one, each link two "
+                  "versions whose probes on one common machine agree.", ""]
     if stale_used:
         lines += [f"**{len(stale_used)} run(s) come from older training code** (accepted with `--accept-stale`; "
                   "marked † in the tables).", ""]
@@ -998,10 +1141,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="reuse summaries whose code fingerprint differs (marked in the table)")
     ap.add_argument("--no-probes", dest="probes", action="store_false",
                     help="do not compute behaviour probes of the current code (summaries of older code then "
-                         "count only where cached probes already match)")
+                         "count only where cached probes already link them)")
     ap.add_argument("--probe-src", metavar="DIR", default=None,
                     help="compute and cache the behaviour probes of the wsgcn package under DIR (the src/ folder of "
-                         "another checkout, e.g. the commit that made older summaries), then stop")
+                         "another checkout, e.g. the commit that made older summaries) as made on this machine, "
+                         "then stop")
     ap.add_argument("--dry-run", action="store_true", help="print what would train and what is reused; train nothing")
     ap.add_argument("--collect-only", action="store_true", help="train nothing: rebuild RESULTS.md from the summaries")
     ap.add_argument("--extra-set", nargs="*", default=[], help=argparse.SUPPRESS)  # appended to every job (tiny runs)
@@ -1044,7 +1188,8 @@ def _pending_state(job: dict[str, Any]) -> str:
 
 def probe_other_code(a: argparse.Namespace) -> int:
     """``--probe-src``: cache the behaviour probes of the rows in ``--rows``/``--roots`` for the
-    package under ``a.probe_src`` and say whether they match the current code's."""
+    package under ``a.probe_src`` as made on this machine (other machines' probes of that code are
+    kept) and say whether that code behaves like the current code (probes per machine, transitive)."""
     src = Path(a.probe_src)
     if not (src / "wsgcn" / "__init__.py").is_file():
         sys.exit(f"reproduce_table: --probe-src {src}: no wsgcn package there (give the src/ folder of a checkout)")
@@ -1056,7 +1201,7 @@ def probe_other_code(a: argparse.Namespace) -> int:
     fps.probes.add(src, code, rows)
     for row in rows:
         same = fps.probes.same(code, row) if a.probes else None
-        print(f"{row_tag(row):22s} code {code[:12]} vs current {fps.code[:12]}: "
+        print(f"{row_tag(row):22s} code {code[:12]} vs current {fps.code[:12]} ({fps.probes.cpu}): "
               + ("identical code" if code == fps.code else
                  "not compared (--no-probes)" if same is None else "same behaviour" if same else "DIFFERENT"))
     return 0

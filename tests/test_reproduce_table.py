@@ -80,6 +80,18 @@ def test_config_fingerprint_ignores_threads_not_seed(rt):
     assert base["train"]["threads"] == 1 and base["data"]["dir"] == "data"
 
 
+def test_config_keys_added_later_keep_older_summaries_current(rt):
+    """A key added after summaries were made (train.precision) leaves the fingerprint of a config
+    at its neutral value as it was before the key existed; another value changes it."""
+    cfg = rt.would_be_config("mocap_weak", ["train.seed=0"])
+    assert cfg["train"]["precision"] == "fp32"
+    before_the_key = json.loads(json.dumps(cfg))
+    del before_the_key["train"]["precision"]
+    assert rt.config_fingerprint(cfg) == rt.config_fingerprint(before_the_key)
+    assert rt.config_fingerprint(rt.would_be_config("mocap_weak", ["train.seed=0", "train.precision=bf16"])) \
+        != rt.config_fingerprint(cfg)
+
+
 def test_skip_logic(rt):
     expected = {"code": "c" * 64, "config": "f" * 64, "data": "d" * 64}
     same = {"fingerprint": dict(expected)}
@@ -251,10 +263,7 @@ def test_older_code_with_the_same_probe_counts_as_current(rt, tmp_path: Path, mo
     assert fps.classify(rt.read_summary(job["summary"]), job) == "stale-code"  # no probes yet
 
     def cache(code: str, probe: dict) -> None:
-        path = Path(a.summaries) / "probes" / f"{code[:16]}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"schema": rt.PROBE_SCHEMA, "code": code, "data": "d" * 64,
-                                    "probes": {"weak_solve": probe}}))
+        _write_probes(Path(a.summaries), code, {rt._machine()["cpu"]: {"weak_solve": probe}})
 
     cache(old_code, _probe())
     cache(fps.code, _probe(val=200.0 * (1 + 1e-6)))
@@ -270,6 +279,132 @@ def test_older_code_with_the_same_probe_counts_as_current(rt, tmp_path: Path, mo
     fps = rt.Fingerprints(None, a.summaries)
     assert fps.classify(rt.read_summary(job["summary"]), job) == "stale-code"
     assert rt.collect(a, fps)["unused"][0][1] == "stale-code"
+
+
+AMD, INTEL = "AMD EPYC", "Intel(R) Xeon(R) Processor"
+
+
+def _write_probes(summaries: Path, code: str, sets: dict, data: str = "d" * 64) -> Path:
+    """A schema-2 probe file of ``code``: ``sets`` maps a CPU model to ``{row_tag: probe}``."""
+    path = summaries / "probes" / f"{code[:16]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    machines = {cpu: {"machine": {"cpu": cpu, "cpu_count": 2}, "data": data, "created": "2026-12-01T00:00:00+0000",
+                      "probes": probes} for cpu, probes in sets.items()}
+    path.write_text(json.dumps({"schema": 2, "code": code, "machines": machines}))
+    return path
+
+
+def _probes(rt, summaries: Path, code: str, cpu: str = INTEL, data: str | None = None, compute: bool = False):
+    """A probe cache as seen from a machine with CPU ``cpu`` (``data``: the data fingerprint at hand)."""
+    p = rt.Probes(summaries, None, code, compute=compute, machine={"cpu": cpu, "cpu_count": 2})
+    p.data = data
+    return p
+
+
+def test_probes_link_transitively_across_machines(rt, tmp_path: Path):
+    """old ~ mid on AMD and mid ~ new on Intel: old behaves like new, though never probed on one machine."""
+    old, mid, new, other = "a" * 64, "b" * 64, "c" * 64, "e" * 64
+    amd, intel = _probe(200.0), _probe(200.0 * 1.012)  # the same code on two CPUs: 1.2 % apart
+    _write_probes(tmp_path, old, {AMD: {"weak_solve": amd}})
+    _write_probes(tmp_path, mid, {AMD: {"weak_solve": _probe(200.0 * (1 + 1e-6))}, INTEL: {"weak_solve": intel}})
+    _write_probes(tmp_path, new, {INTEL: {"weak_solve": _probe(200.0 * 1.012 * (1 - 1e-6))}})
+    _write_probes(tmp_path, other, {AMD: {"weak_solve": _probe(230.0)}})  # changed behaviour
+    row = rt.find_row("weak", "solve")
+    p = _probes(rt, tmp_path, new)
+    assert p.same(old, row) and p.same(mid, row) and p.same(new, row)
+    assert not p.same(other, row) and not p.same("f" * 64, row)  # another behaviour; never probed
+    assert not p.same(old, rt.find_row("full", None))  # no probes of that row
+    for code in (old, mid, other):  # the same answers from the other machine (probes are not computed)
+        assert _probes(rt, tmp_path, new, cpu=AMD).same(code, row) == p.same(code, row)
+    # without the bridge (mid's Intel probes) old and new are not linked
+    _write_probes(tmp_path, mid, {AMD: {"weak_solve": amd}})
+    assert not _probes(rt, tmp_path, new).same(old, row)
+
+
+def test_probes_of_different_machines_never_link(rt, tmp_path: Path):
+    old, new = "a" * 64, "c" * 64
+    _write_probes(tmp_path, old, {AMD: {"weak_solve": _probe()}})
+    _write_probes(tmp_path, new, {INTEL: {"weak_solve": _probe()}})  # equal numbers, other CPU
+    row = rt.find_row("weak", "solve")
+    assert not _probes(rt, tmp_path, new).same(old, row)
+    assert not _probes(rt, tmp_path, new, data="d" * 64).same(old, row)
+    assert _probes(rt, tmp_path, new).get(old, row) is None  # this machine's set only
+    assert _probes(rt, tmp_path, new).get(old, row, cpu=AMD) == _probe()
+
+
+def test_probes_of_different_data_never_link(rt, tmp_path: Path):
+    old, new = "a" * 64, "c" * 64
+    _write_probes(tmp_path, old, {INTEL: {"weak_solve": _probe()}}, data="0" * 64)
+    _write_probes(tmp_path, new, {INTEL: {"weak_solve": _probe()}}, data="d" * 64)
+    row = rt.find_row("weak", "solve")
+    assert not _probes(rt, tmp_path, new).same(old, row)  # data not at hand: equal data still required
+    assert not _probes(rt, tmp_path, new, data="d" * 64).same(old, row)
+    assert not _probes(rt, tmp_path, new, data="0" * 64).same(old, row)  # the current code's probe: other data
+    assert _probes(rt, tmp_path, new, data="d" * 64).get(old, row) is None
+    _write_probes(tmp_path, old, {INTEL: {"weak_solve": _probe()}}, data="d" * 64)
+    assert _probes(rt, tmp_path, new, data="d" * 64).same(old, row)
+
+
+def test_schema1_probe_files_are_read_and_migrated(rt, tmp_path: Path):
+    """A schema-1 file (one machine at the top) reads as that machine's set; adding another
+    machine's probes rewrites it in the current schema with every number kept."""
+    old, new = "a" * 64, "c" * 64
+    v1 = {"schema": 1, "code": old, "data": "d" * 64, "probes": {"weak_solve": _probe(200.123456789)},
+          "machine": {"cpu": AMD, "cpu_count": 2, "torch": "2.13.0+cpu"}, "created": "2026-12-02T00:08:37+0000"}
+    path = tmp_path / "probes" / f"{old[:16]}.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(v1, indent=2))
+    f = rt.probe_file(json.loads(path.read_text()))
+    assert f["schema"] == rt.PROBE_SCHEMA == 2 and f["code"] == old and list(f["machines"]) == [AMD]
+    assert f["machines"][AMD] == {k: v1[k] for k in ("machine", "data", "created", "probes")}
+    assert rt.probe_file({**v1, "schema": 99}) is None and rt.probe_file({"schema": 2, "code": old}) is None
+    _write_probes(tmp_path, new, {AMD: {"weak_solve": _probe(200.123456789 * (1 + 1e-7))}})
+    row = rt.find_row("weak", "solve")
+    assert _probes(rt, tmp_path, new, cpu=AMD).same(old, row)
+    assert _probes(rt, tmp_path, new, cpu=INTEL).same(old, row)  # the link was made on AMD; asked from Intel
+    # another machine's probes of the same code: the file becomes schema 2, the AMD set unchanged
+    p = _probes(rt, tmp_path, new, data="d" * 64)
+    p.put(old, {"weak_solve": _probe(202.0)}, "d" * 64, {"cpu": INTEL, "cpu_count": 2},
+          created="2026-12-06T07:00:00+0000")
+    w = json.loads(path.read_text())
+    assert w["schema"] == 2 and w["code"] == old and set(w) == {"schema", "code", "machines"}
+    assert w["machines"][AMD] == f["machines"][AMD]
+    assert w["machines"][INTEL]["probes"] == {"weak_solve": _probe(202.0)} and w["machines"][INTEL]["data"] == "d" * 64
+    assert _probes(rt, tmp_path, new).get(old, row) == _probe(202.0)  # read back from this machine's set
+
+
+def test_current_probe_computed_on_this_machine_only_when_it_can_link(rt, tmp_path: Path, monkeypatch):
+    """The current code's probe is computed (on this machine, beside the other machines' sets) only
+    when the older code is linked to something probed here; --probe-src adds another code's set."""
+    old, mid, new = "a" * 64, "b" * 64, "c" * 64
+    calls = []
+
+    def fake_run_probe(row, data_dir, src, workdir=None):
+        calls.append((rt.row_tag(row), str(src)))
+        return _probe(200.0 * 1.012)
+
+    monkeypatch.setattr(rt, "run_probe", fake_run_probe)
+    _write_probes(tmp_path, old, {AMD: {"weak_solve": _probe(), "full": _probe()}})
+    _write_probes(tmp_path, new, {AMD: {"full": _probe(300.0)}})
+    row, full = rt.find_row("weak", "solve"), rt.find_row("full", None)
+    p = _probes(rt, tmp_path, new, data="d" * 64, compute=True)
+    assert not p.same(old, row) and not calls  # nothing linked to `old` was probed on Intel
+    assert not p.same(old, full) and not calls  # the current code's probes differ on AMD
+    _write_probes(tmp_path, mid, {AMD: {"weak_solve": _probe()}})
+    p = _probes(rt, tmp_path, new, data="d" * 64, compute=True)
+    assert not p.same(old, row) and not calls  # mid is linked to old, but not probed on Intel either
+    # --probe-src of mid on this (Intel) machine: its AMD set is kept
+    p.add(Path("/elsewhere/src"), mid, [row])
+    assert calls == [("weak_solve", "/elsewhere/src")]
+    mid_file = json.loads(p.path(mid).read_text())
+    assert set(mid_file["machines"]) == {AMD, INTEL} and mid_file["machines"][INTEL]["machine"]["cpu"] == INTEL
+    assert p.same(old, row) and len(calls) == 2  # now the current code's Intel probe closes the chain
+    new_file = json.loads(p.path(new).read_text())
+    assert new_file["machines"][AMD]["probes"] == {"full": _probe(300.0)}  # the other machine's set kept
+    assert new_file["machines"][INTEL]["probes"] == {"weak_solve": _probe(200.0 * 1.012)}
+    assert p.same(old, row) and len(calls) == 2  # cached
+    q = _probes(rt, tmp_path, new, data="d" * 64, compute=True)
+    assert q.same(mid, row) and q.same(old, row) and len(calls) == 2  # read back, nothing computed
 
 
 @pytest.mark.slow
