@@ -67,6 +67,10 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     reprojection_weight: float = 1.0
     bone_weight: float = 1.0  # 0 disables the bone-length penalty
+    # Beyond the paper: multi-view consistency of the unlabelled subjects' synchronised views
+    # (docs/METHOD.md §5); > 0 also draws the unlabelled batches as whole view groups (§7).
+    # 0 (default) trains exactly as without the term.
+    multiview_weight: float = 0.0
     seed: int = 0
     eval_every: int = 1  # epochs between validation passes
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
@@ -113,7 +117,10 @@ class Config:
             (self.train.eval_every >= 1, "train.eval_every must be >= 1"),
             (self.train.device in ("auto", "cpu", "cuda"), "train.device must be 'auto', 'cpu' or 'cuda'"),
             (self.train.precision in ("fp32", "bf16"), "train.precision must be 'fp32' or 'bf16'"),
-            (self.train.reprojection_weight >= 0 and self.train.bone_weight >= 0, "loss weights must be >= 0"),
+            (self.train.reprojection_weight >= 0 and self.train.bone_weight >= 0 and self.train.multiview_weight >= 0,
+             "loss weights must be >= 0"),
+            (self.train.multiview_weight == 0 or self.train.supervision == "weak",
+             "train.multiview_weight > 0 needs train.supervision: weak (the term is on the unlabelled subjects)"),
         ]
         for ok, msg in checks:
             if not ok:

@@ -1,5 +1,6 @@
 """Training losses (docs/METHOD.md §5-§6): supervised 3D MSE, reprojection through the Human3.6M camera
-model (root from ground truth or solved in closed form), bone-length consistency.
+model (root from ground truth or solved in closed form), bone-length consistency, and (beyond the
+paper) multi-view consistency of the synchronised views of an instant.
 
 All tensors are torch; poses in metres, camera frame (x right, y down, z forward);
 keypoints and intrinsics in normalised screen units (docs/METHOD.md §4).
@@ -137,3 +138,39 @@ def bone_length_penalty(pred_labelled: torch.Tensor, pred_unlabelled: torch.Tens
     a = bone_lengths(pred_labelled, skeleton).mean(0)
     b = bone_lengths(pred_unlabelled, skeleton).mean(0)
     return (a - b).abs().mean()
+
+
+def multiview_consistency(pred_rel: torch.Tensor, rotation: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
+    """Spread of the views of one instant around their consensus [m^2] (docs/METHOD.md §5).
+
+    ``pred_rel`` (B, J, 3) root-relative camera-frame predictions [m]; ``rotation`` (B, 3, 3)
+    each row's world -> camera rotation R (x_cam = R (x_world - C)); ``group`` (B,) int view
+    group ids (rows of one instant share one; any value < 0: a single-view row). Each view is
+    rotated into the world frame, W = R^T X (row vectors: X @ R); the consensus of a group is
+    the mean of its views' W; the loss is the mean over joints and over the rows of groups with
+    >= 2 views of the squared distance |W - mean|^2, 0 (with a gradient of 0) when there is no
+    such row. Only rotations enter: no 3D label, no camera position, no ground-truth root.
+
+    No stop-gradient on the consensus: for the plain mean, d/dW_v of sum_u |W_u - mean|^2 is
+    2 (W_v - mean) whether or not the mean is detached (the deviations sum to 0), so detaching
+    would change nothing. A common scale, s X in every view, is as consistent as X for every s
+    (§5: the term cannot fix the global scale that ``root: solve`` leaves open).
+    """
+    _check_pose("pred_rel", pred_rel, 3)
+    B = pred_rel.shape[0]
+    if rotation.shape != (B, 3, 3):
+        raise WsgcnError(f"rotation must have shape ({B}, 3, 3), got {tuple(rotation.shape)}")
+    if group.shape != (B,):
+        raise WsgcnError(f"group must have shape ({B},), got {tuple(group.shape)}")
+    world = pred_rel @ rotation.to(pred_rel.dtype)  # (B, J, 3): rows are (R^T x)^T
+    valid = group >= 0
+    ids, inv, counts = torch.unique(torch.where(valid, group, group.new_full((), -1)), return_inverse=True,
+                                    return_counts=True)
+    used = valid & (counts[inv] >= 2)
+    n = int(used.sum())
+    if n == 0:
+        return (pred_rel * 0).sum()
+    sums = world.new_zeros((len(ids),) + tuple(world.shape[1:])).index_add(0, inv, world)
+    mean = sums / counts.to(world.dtype)[:, None, None]
+    sq = ((world - mean[inv]) ** 2).sum(-1)  # (B, J)
+    return (sq * used[:, None].to(sq.dtype)).sum() / (n * pred_rel.shape[1])

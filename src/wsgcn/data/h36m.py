@@ -274,7 +274,9 @@ class Sequence:
     ``missing_2d`` names the 17-joint joints that the 2D file does not have (``("Neck",)`` for
     a 16-joint file); their ``keypoints_2d`` are NaN and their confidence 0, so they can only
     be used through a joint set without them (``build_poseset`` refuses otherwise).
-    ``keypoints_file`` is the 2D file, for messages.
+    ``keypoints_file`` is the 2D file, for messages. ``first_frame`` is the recording frame of
+    the first row (0; a time split's tail starts later): with the subject, the action and the
+    frame it names the instant the synchronised cameras of a sequence share.
     """
 
     subject: str
@@ -287,6 +289,7 @@ class Sequence:
     confidence: np.ndarray | None = None
     missing_2d: tuple[str, ...] = ()
     keypoints_file: str = ""
+    first_frame: int = 0
 
     @property
     def num_frames(self) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ..config import Config
+from ..data.views import complete_groups
 from ..io import write_text
 from .sets import RunData
 from .state import TrainState
@@ -62,6 +63,16 @@ def _root_line(cfg: Config) -> str:
         "no 3D label of an unlabelled subject is read")
 
 
+def _multiview_lines(cfg: Config, data: RunData) -> list[str]:
+    """The multi-view line of report.md (none with ``train.multiview_weight`` 0)."""
+    if cfg.train.multiview_weight == 0 or cfg.train.supervision != "weak":
+        return []
+    table, left_out = complete_groups(data.unlabelled.group)
+    return [f"- multi-view consistency (docs/METHOD.md §5): weight {cfg.train.multiview_weight}, unlabelled batches of "
+            f"whole view groups ({table.shape[0]} instants x {table.shape[1]} views; {left_out} unlabelled rows "
+            "outside a complete group are not drawn); camera rotations only, no 3D label"]
+
+
 def write_report(run_dir: Path, cfg: Config, st: TrainState, data: RunData, wall: float, world: int = 1,
                  precision: str = "fp32") -> None:
     """report.md: what the run is (supervision, root, data, subjects, model) and where it stands;
@@ -73,6 +84,7 @@ def write_report(run_dir: Path, cfg: Config, st: TrainState, data: RunData, wall
                                                 f"{t.reprojection_weight}, bone weight {t.bone_weight}"
                                                 if t.supervision == "weak" else ""),
         _root_line(cfg),
+        *_multiview_lines(cfg, data),
         f"- data: `{d.dir}` name `{d.name}`, 2D source `{d.source}`, {d.joints} joints",
         f"- subjects: labelled {data.subjects['labelled']}, unlabelled {data.subjects['unlabelled']}, "
         f"validation {data.subjects['validation'] or f'last {d.val_fraction:.0%} of each labelled sequence'}, "

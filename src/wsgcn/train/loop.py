@@ -25,7 +25,7 @@ from ..io import ensure_dir, write_text
 from ..runtime import tune_allocator
 from ..skeleton import Skeleton, get_skeleton
 from .logs import CURVES_EVERY_S, ORACLE_LABEL, remove_stale_temporaries, write_logs, write_report
-from .sets import RunData, load_run_data
+from .sets import RunData, load_run_data, multiview_groups
 from .state import RandomStreams, Saved, TrainState, read_last, restore, save_epoch
 from .steps import TwoStreams, lr_at, phase, step_losses, steps_per_epoch
 from .validation import validate
@@ -105,7 +105,8 @@ def _setup(ctx: distributed.DistContext, cfg: Config, run_dir: Path, saved: Save
         tune_allocator()  # keep freed activations in the process: no page faults per batch
     # fused Adam: one kernel for all parameters (about 3x cheaper than the per-tensor loop)
     opt = torch.optim.Adam(model.parameters(), lr=t.lr, fused=True)
-    rs = RandomStreams.create(t.seed, len(data.labelled), len(data.unlabelled), t.batch_size)
+    rs = RandomStreams.create(t.seed, len(data.labelled), len(data.unlabelled), t.batch_size,
+                              multiview_groups(cfg, data, ctx.world), ctx.world)
     st = restore(saved, model, opt, rs) if saved is not None else TrainState()
     if ctx.rank > 0:  # every rank starts from rank 0's weights (DDP broadcasts them); own dropout noise
         torch.manual_seed(t.seed + ctx.rank)
@@ -159,7 +160,7 @@ def _train_epoch(r: _Run) -> dict[str, Any]:
     use_unl = ph == "weak"
     steps = steps_per_epoch(cfg, r.rs.labelled, r.rs.unlabelled)
     r.net.train()
-    sums = {"loss": 0.0, "loss_sup": 0.0, "loss_rep": 0.0, "loss_bone": 0.0}
+    sums = {"loss": 0.0, "loss_sup": 0.0, "loss_rep": 0.0, "loss_bone": 0.0, "loss_mv": 0.0}
     e0 = time.perf_counter()
     data_s = 0.0  # time spent drawing indices and gathering batches (the data pipeline)
     bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{t.epochs} [{ph}]", disable=not r.progress,

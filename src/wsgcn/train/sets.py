@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from ..config import Config
 from ..data.batches import PoseSet, concat_posesets, empty_like_joints
 from ..data.h36m import DataFiles
 from ..data.splits import Splits, load_splits
+from ..data.views import complete_groups
 from ..errors import WsgcnError
 
 
@@ -48,3 +51,25 @@ def training_sets(cfg: Config, splits: Splits) -> RunData:
 def load_run_data(cfg: Config, files: DataFiles | None = None) -> RunData:
     """:func:`training_sets` of ``cfg``'s splits (``files``: the data files already read)."""
     return training_sets(cfg, load_splits(cfg, files))
+
+
+def multiview_groups(cfg: Config, data: RunData, world: int = 1) -> torch.Tensor | None:
+    """The (G, V) table of the unlabelled rows' complete view groups that a run with
+    ``train.multiview_weight > 0`` draws its unlabelled batches from (docs/METHOD.md §7), or None
+    (weight 0: the unlabelled stream draws rows, as the original). A clear error when no instant
+    has 2 views, when ``train.batch_size`` is below V, or when the ``batch_size // V`` instants
+    of a batch cannot be shared whole among ``world`` processes."""
+    t = cfg.train
+    if t.multiview_weight == 0 or t.supervision != "weak":
+        return None
+    table, _ = complete_groups(data.unlabelled.group)
+    if table.shape[0] == 0:
+        raise WsgcnError("train.multiview_weight > 0 needs unlabelled subjects filmed by >= 2 synchronised cameras "
+                         "(no unlabelled instant has 2 views)")
+    instants = t.batch_size // table.shape[1]
+    if instants < 1:
+        raise WsgcnError(f"train.batch_size ({t.batch_size}) must be at least the number of views ({table.shape[1]})")
+    if instants % world:
+        raise WsgcnError(f"multi-view batches: the {instants} instants of a batch (train.batch_size // {table.shape[1]} "
+                         f"views) must be divisible by the number of processes ({world})")
+    return table

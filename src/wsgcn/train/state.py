@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ..checkpoint import model_state, read_checkpoint, save_checkpoint
-from ..data.batches import IndexStream
+from ..data.batches import GroupStream, IndexStream
 from ..errors import WsgcnError
 
 
@@ -33,14 +33,19 @@ class RandomStreams:
     gen_l: torch.Generator
     gen_u: torch.Generator
     labelled: IndexStream
-    unlabelled: IndexStream
+    unlabelled: IndexStream  # a GroupStream (whole view groups) with train.multiview_weight > 0
 
     @classmethod
-    def create(cls, seed: int, n_labelled: int, n_unlabelled: int, batch_size: int) -> "RandomStreams":
+    def create(cls, seed: int, n_labelled: int, n_unlabelled: int, batch_size: int,
+               view_groups: torch.Tensor | None = None, world: int = 1) -> "RandomStreams":
+        """``view_groups`` (G, V) the unlabelled rows' complete view groups
+        (:func:`wsgcn.data.views.complete_groups`): the unlabelled stream then draws whole groups
+        for ``world`` processes; None: rows, as the original."""
         gen_l = torch.Generator().manual_seed(seed + 1)
         gen_u = torch.Generator().manual_seed(seed + 2)
-        return cls(gen_l, gen_u, IndexStream(n_labelled, batch_size, gen_l),
-                   IndexStream(max(1, n_unlabelled), batch_size, gen_u))
+        unl = (IndexStream(max(1, n_unlabelled), batch_size, gen_u) if view_groups is None
+               else GroupStream(view_groups, batch_size, gen_u, world))
+        return cls(gen_l, gen_u, IndexStream(n_labelled, batch_size, gen_l), unl)
 
     def tensors(self) -> dict[str, torch.Tensor]:
         t = {"rng.torch": torch.get_rng_state(), "rng.gen_l": self.gen_l.get_state(),

@@ -60,19 +60,21 @@ class TwoStreams(nn.Module):
 
 def step_losses(net: nn.Module, cfg: Config, data: RunData, il: torch.Tensor, iu: torch.Tensor | None,
                 skeleton: Skeleton) -> dict[str, torch.Tensor]:
-    """The losses of one training step: ``loss`` (the total), ``loss_sup``, ``loss_rep``, ``loss_bone``.
+    """The losses of one training step: ``loss`` (the total), ``loss_sup``, ``loss_rep``, ``loss_bone``,
+    ``loss_mv`` (multi-view consistency, with ``train.multiview_weight > 0``; 0 otherwise).
 
     ``net`` a :class:`TwoStreams` (or its DDP wrapper); ``il`` labelled row indices; ``iu``
     unlabelled row indices (a weak step after warm-up) or None (warm-up, full supervision).
     The supervised loss compares the raw prediction with the root-relative target (root 0),
-    as the original; reprojection and bone penalty use the root-centred prediction."""
+    as the original; reprojection, bone penalty and multi-view term use the root-centred prediction
+    (the multi-view term: the rows' camera rotations and view groups, no 3D label)."""
     t = cfg.train
     x_l, y_l = data.labelled.inputs[il], data.labelled.targets[il]
     x_u = data.unlabelled.inputs[iu] if iu is not None else None
     pred_l, pred_u = net(x_l, x_u)
     loss_sup = losses.mse_3d(pred_l, y_l)
     zero = torch.zeros((), device=loss_sup.device)
-    out = {"loss": loss_sup, "loss_sup": loss_sup, "loss_rep": zero, "loss_bone": zero}
+    out = {"loss": loss_sup, "loss_sup": loss_sup, "loss_rep": zero, "loss_bone": zero, "loss_mv": zero}
     if pred_u is not None:
         rel_u = root_relative(pred_u)
         root = data.unlabelled.root[iu] if t.root == "gt" else None
@@ -81,4 +83,8 @@ def step_losses(net: nn.Module, cfg: Config, data: RunData, il: torch.Tensor, iu
         if t.bone_weight > 0:
             out["loss_bone"] = losses.bone_length_penalty(root_relative(pred_l), rel_u, skeleton)
             out["loss"] = out["loss"] + t.bone_weight * out["loss_bone"]
+        if t.multiview_weight > 0:
+            u = data.unlabelled
+            out["loss_mv"] = losses.multiview_consistency(rel_u, u.rotation[iu], u.group[iu])
+            out["loss"] = out["loss"] + t.multiview_weight * out["loss_mv"]
     return out
