@@ -114,7 +114,7 @@ SCHEMA = 1
 
 # training-path modules of src/wsgcn whose code (not comments/docstrings) makes a run's numbers
 CODE_GLOBS = ["wsgcn/models/*.py", "wsgcn/train/*.py"]
-CODE_FILES = ["wsgcn/data/batches.py", "wsgcn/data/splits.py", "wsgcn/data/h36m.py",
+CODE_FILES = ["wsgcn/data/batches.py", "wsgcn/data/splits.py", "wsgcn/data/h36m.py", "wsgcn/data/views.py",
               *(f"wsgcn/{m}.py" for m in ("losses", "camera", "codec", "train", "config", "metrics", "skeleton",
                                           "checkpoint", "distributed", "runtime", "evaluate"))]
 # (wsgcn/train.py: the training module before it became the wsgcn/train/ package)
@@ -122,7 +122,7 @@ CODE_FILES = ["wsgcn/data/batches.py", "wsgcn/data/splits.py", "wsgcn/data/h36m.
 CONFIG_IGNORED = (("train", "threads"), ("train", "device"), ("data", "dir"))
 # config keys added after summaries were made, with the value that trains as before the key existed:
 # dropped from the fingerprint when they hold that value, so older summaries stay current
-CONFIG_LATER_DEFAULTS = {("train", "precision"): "fp32"}
+CONFIG_LATER_DEFAULTS = {("train", "precision"): "fp32", ("train", "multiview_weight"): 0.0}
 DATA_FILES = ("data_3d_mocap.npz", "data_2d_mocap_{source}.npz", "data_cameras_mocap.json", "data_split_mocap.json")
 
 

@@ -81,7 +81,7 @@ def test_config_fingerprint_ignores_threads_not_seed(rt):
 
 
 def test_config_keys_added_later_keep_older_summaries_current(rt):
-    """A key added after summaries were made (train.precision) leaves the fingerprint of a config
+    """A key added after summaries were made (train.precision, train.multiview_weight) leaves the fingerprint of a config
     at its neutral value as it was before the key existed; another value changes it."""
     cfg = rt.would_be_config("mocap_weak", ["train.seed=0"])
     assert cfg["train"]["precision"] == "fp32"
@@ -89,6 +89,12 @@ def test_config_keys_added_later_keep_older_summaries_current(rt):
     del before_the_key["train"]["precision"]
     assert rt.config_fingerprint(cfg) == rt.config_fingerprint(before_the_key)
     assert rt.config_fingerprint(rt.would_be_config("mocap_weak", ["train.seed=0", "train.precision=bf16"])) \
+        != rt.config_fingerprint(cfg)
+    # train.multiview_weight (issue 15): 0 trains as before the key existed
+    assert cfg["train"]["multiview_weight"] == 0.0
+    del before_the_key["train"]["multiview_weight"]
+    assert rt.config_fingerprint(cfg) == rt.config_fingerprint(before_the_key)
+    assert rt.config_fingerprint(rt.would_be_config("mocap_weak", ["train.seed=0", "train.multiview_weight=0.1"])) \
         != rt.config_fingerprint(cfg)
 
 
