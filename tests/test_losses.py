@@ -1,4 +1,4 @@
-"""Losses: supervised MSE, reprojection (root from ground truth or solved), bone penalty."""
+"""Losses: supervised MSE, reprojection (root from ground truth or solved), bone penalty, multi-view consistency."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 
 from wsgcn.camera import h36m_cameras, project
 from wsgcn.errors import WsgcnError
-from wsgcn.losses import Z_MIN, bone_length_penalty, bone_lengths, mse_3d, reprojection_loss
+from wsgcn.losses import Z_MIN, bone_length_penalty, bone_lengths, mse_3d, multiview_consistency, reprojection_loss
 from wsgcn.skeleton import H36M16, H36M17
 
 
@@ -168,3 +168,84 @@ def test_bone_lengths_gradient_finite_for_collapsed_pose():
     bone_length_penalty(p, p.detach() + 0.1 * torch.randn(2, 16, 3), H36M16).backward()
     assert torch.isfinite(p.grad).all()
     assert bone_lengths(torch.zeros(1, 16, 3), H36M16).shape == (1, 15)
+
+
+# ----------------------------------------------------------------------------- multi-view consistency
+
+def views_of(world_rel: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """One root-relative world pose (J, 3) [m] seen by the 4 Human3.6M cameras of S9: the
+    camera-frame poses (4, J, 3) X_v = R_v X and the rotations (4, 3, 3), float64."""
+    rot = np.stack([c.rotation for c in h36m_cameras()["S9"]])
+    cam = np.einsum("vij,kj->vki", rot, world_rel)
+    return torch.as_tensor(cam, dtype=torch.float64), torch.as_tensor(rot, dtype=torch.float64)
+
+
+def _world_pose(seed: int = 0, joints: int = 16) -> np.ndarray:
+    p = np.random.default_rng(seed).uniform(-0.8, 0.8, (joints, 3))
+    p[0] = 0
+    return p
+
+
+def test_multiview_zero_for_one_pose_seen_by_every_camera_and_positive_for_a_depth_error():
+    cam, rot = views_of(_world_pose())
+    group = torch.zeros(4, dtype=torch.long)
+    assert float(multiview_consistency(cam, rot, group)) < 1e-20
+    wrong = cam.clone()
+    wrong[2, :, 2] *= 1.3  # view 2 wrong in depth only: its reprojection would not change much
+    loss = float(multiview_consistency(wrong, rot, group))
+    assert loss > 1e-3
+    # hand computation: spread around the mean of the world-frame views, per joint, over 4 rows
+    w = torch.einsum("vkj,vji->vki", wrong, rot)  # X @ R = (R^T X)^T
+    assert loss == pytest.approx(float(((w - w.mean(0)) ** 2).sum(-1).mean()), rel=1e-12)
+
+
+def test_multiview_groups_are_separate_and_single_views_are_left_out():
+    cam_a, rot_a = views_of(_world_pose(0))
+    cam_b, rot_b = views_of(_world_pose(1))
+    cam = torch.cat([cam_a[:2], cam_b, cam_a[2:3]])  # group 0: 2 views, group 7: 4 views, group 9: 1 view
+    rot = torch.cat([rot_a[:2], rot_b, rot_a[2:3]])
+    group = torch.tensor([0, 0, 7, 7, 7, 7, 9])
+    assert float(multiview_consistency(cam, rot, group)) < 1e-20  # poses of different instants never mix
+    cam[6] += 5.0  # a single-view row (singleton group) takes no part
+    cam[4, 3, 0] += 0.1  # one joint of one view of group 7 moved by 0.1 m
+    got = float(multiview_consistency(cam, rot, group))
+    # 6 rows x 16 joints in groups of >= 2; the moved joint is 0.075 m from its group mean and the
+    # 3 others 0.025 m: (0.075^2 + 3 * 0.025^2) / 96
+    assert got == pytest.approx((0.075 ** 2 + 3 * 0.025 ** 2) / 96, rel=1e-9)
+    group[:] = -1  # no group: zero, with a (zero) gradient
+    cam.requires_grad_(True)
+    out = multiview_consistency(cam, rot, group)
+    out.backward()
+    assert float(out.detach()) == 0 and torch.equal(cam.grad, torch.zeros_like(cam))
+
+
+def test_multiview_cannot_see_a_common_scale():
+    """s X in every view is as consistent as X (docs/METHOD.md §5: the term does not fix scale),
+    while different scales in different views are not."""
+    cam, rot = views_of(_world_pose())
+    group = torch.zeros(4, dtype=torch.long)
+    assert float(multiview_consistency(0.7 * cam, rot, group)) < 1e-20
+    scales = torch.tensor([0.7, 1.0, 1.0, 1.3], dtype=torch.float64)[:, None, None]
+    assert float(multiview_consistency(scales * cam, rot, group)) > 1e-3
+
+
+def test_multiview_gradcheck_and_the_consensus_needs_no_stop_gradient():
+    cam, rot = views_of(_world_pose())
+    cam = (cam + 0.05 * torch.randn(cam.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    group = torch.tensor([3, 3, 3, 3])
+    x = cam.clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda p: multiview_consistency(p, rot, group), (x,))
+    # with the group mean detached the gradient is the same (the deviations sum to 0)
+    multiview_consistency(x, rot, group).backward()
+    w = torch.einsum("vkj,vji->vki", cam, rot)
+    y = w.clone().requires_grad_(True)
+    (((y - y.mean(0).detach()) ** 2).sum(-1).mean()).backward()
+    torch.testing.assert_close(x.grad, torch.einsum("vki,vji->vkj", y.grad, rot), rtol=1e-12, atol=1e-15)
+
+
+def test_multiview_shape_errors():
+    cam, rot = views_of(_world_pose())
+    with pytest.raises(WsgcnError, match="rotation"):
+        multiview_consistency(cam, rot[:3], torch.zeros(4, dtype=torch.long))
+    with pytest.raises(WsgcnError, match="group"):
+        multiview_consistency(cam, rot, torch.zeros(3, dtype=torch.long))
