@@ -15,7 +15,7 @@ def training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLik
     ax1, ax2 = fig.subplots(1, 2)
     ep = [h["epoch"] for h in history]
     for key, label in (("loss", "total"), ("loss_sup", "supervised 3D"), ("loss_rep", "reprojection"),
-                       ("loss_bone", "bone length")):
+                       ("loss_bone", "bone length"), ("loss_mv", "multi-view")):
         ys = [h.get(key) for h in history]
         pts = [(e, y) for e, y in zip(ep, ys) if y is not None and y > 0]
         if pts:
