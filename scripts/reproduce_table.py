@@ -41,12 +41,24 @@ value. The bone rows wait until the whole sweep is done.
 docs/RESULTS.md (and docs/img/results_curves.png) is rebuilt from *all* valid summaries on disk
 after every finished run, whichever part of the table this invocation trains.
 
+Per person (the `people` benchmark, docs/BENCHMARK.md: `mocap`'s training arrays, 4 test people):
+when a table run is summarised and the `people` files of its 2D source are in ``--data``
+(``wsgcn data build-mocap --out DATA --benchmark people``), its best checkpoint is also evaluated
+on `people` (``wsgcn evaluate --set data.name=people``; no training) and the summary gets a
+``people`` block: MPJPE and P-MPJPE per test person/motion (frame-wise within each), their
+action-wise mean, and the fingerprint of the `people` files. The block is optional (fingerprints
+and validity of a summary do not depend on it); RESULTS.md averages it over the seeds that have
+it (section "Per person"), blocks of other `people` files left out. ``--people-only`` adds it to
+existing summaries whose run folders under ``--out`` still hold their finished run (others are left
+as they are) and rebuilds RESULTS.md.
+
     python scripts/reproduce_table.py --dry-run                      # what would train, what is reused
     python scripts/reproduce_table.py --max-runs 10                  # one part: at most 10 new runs
     python scripts/reproduce_table.py --budget-min 50 --jobs 2 --threads 1
     python scripts/reproduce_table.py --rows full weak --roots solve --sources gt --seeds 0 1 2
     python scripts/reproduce_table.py --collect-only                 # only rebuild RESULTS.md
     python scripts/reproduce_table.py --collect-only --accept-stale  # also use runs of older code
+    python scripts/reproduce_table.py --people-only --sources gt     # per-person rows of kept run folders
 
 Runs are taken seed by seed (every row and source of seed 0, then seed 1, ...), so a partial
 table has every row early. Folders: ``--data`` (built when missing), ``--out`` (run folders),
@@ -124,6 +136,11 @@ CONFIG_IGNORED = (("train", "threads"), ("train", "device"), ("data", "dir"))
 # dropped from the fingerprint when they hold that value, so older summaries stay current
 CONFIG_LATER_DEFAULTS = {("train", "precision"): "fp32", ("train", "multiview_weight"): 0.0}
 DATA_FILES = ("data_3d_mocap.npz", "data_2d_mocap_{source}.npz", "data_cameras_mocap.json", "data_split_mocap.json")
+# the `people` benchmark (docs/BENCHMARK.md): same training arrays as `mocap`, 4 test people; a finished table
+# run is evaluated on it as it is (never retrained) and its summary gets a `people` block
+PEOPLE_FILES = tuple(f.replace("mocap", "people") for f in DATA_FILES)
+PEOPLE_ACTIONS = ("box", "freeform", "squat", "fence")  # one test person each; column order of RESULTS.md
+PEOPLE_SET = "data.name=people"
 
 
 # ----------------------------------------------------------------------------- fingerprints
@@ -184,8 +201,13 @@ def would_be_config(config: str, sets: list[str]) -> dict[str, Any]:
 @functools.lru_cache(maxsize=None)
 def data_fingerprint(data_dir: str, source: str) -> str | None:
     """sha256 over the benchmark files a run of ``source`` reads; None when one is missing."""
+    return files_fingerprint(data_dir, source, DATA_FILES)
+
+
+def files_fingerprint(data_dir: str, source: str, files: tuple[str, ...]) -> str | None:
+    """sha256 over ``files`` (names with ``{source}``) of ``data_dir``; None when one is missing."""
     h = hashlib.sha256()
-    for name in DATA_FILES:
+    for name in files:
         p = Path(data_dir) / name.format(source=source)
         if not p.is_file():
             return None
@@ -194,6 +216,12 @@ def data_fingerprint(data_dir: str, source: str) -> str | None:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
+
+
+def people_fingerprint(data_dir: str | os.PathLike, source: str) -> str | None:
+    """As :func:`data_fingerprint`, over the `people` files of ``source`` (not cached: files built
+    while the script runs count); None when one is missing."""
+    return files_fingerprint(str(Path(data_dir).resolve()), source, PEOPLE_FILES)
 
 
 def classify(summary: dict[str, Any] | None, expected: dict[str, Any],
@@ -716,6 +744,108 @@ def write_summary(path: str | os.PathLike, s: dict[str, Any]) -> None:
     write_text(path, dumps_summary(s))
 
 
+# ----------------------------------------------------------------------------- the `people` benchmark
+
+def evaluate_people(run: Path, data_dir: str | os.PathLike, source: str) -> dict[str, Any]:
+    """``wsgcn evaluate`` of the run's best checkpoint on the `people` test people (2D ``source``):
+    the evaluation JSON (written to a temporary folder: nothing is written into the run folder)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "eval_people.json"
+        subprocess.run([sys.executable, "-m", "wsgcn", "evaluate", str(run / "checkpoints" / "best.safetensors"),
+                        "--data", str(Path(data_dir).resolve()), "--source", source, "--set", PEOPLE_SET,
+                        "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
+        return json.loads(out.read_text())
+
+
+def people_block(res: dict[str, Any], data_fp: str, source: str) -> dict[str, Any]:
+    """The summary's ``people`` block from a `people` evaluation ``res``: MPJPE and P-MPJPE per
+    test person/motion (frame-wise within each), their action-wise (and frame-wise) mean, the
+    poses per person, the evaluated epoch and the fingerprint of the `people` files."""
+    return {"data_fingerprint": data_fp, "source": source, "epoch": _get(res, "meta", "epoch"),
+            **{k: {w: _mm(res[k][w]) for w in ("action_wise", "frame_wise")} for k in ("mpjpe", "p_mpjpe")},
+            "num_poses": res.get("num_poses"),
+            "per_action": {a: {"mpjpe": _mm(d["mpjpe"]), "p_mpjpe": _mm(d["p_mpjpe"]),
+                               "num_poses": d.get("num_poses")}
+                           for a, d in sorted((res.get("per_action") or {}).items())},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def add_people(s: dict[str, Any], run: Path, data_dir: str | os.PathLike) -> bool:
+    """Evaluate the best checkpoint of ``run`` (the run of summary ``s``) on `people` and store the
+    block in ``s``; False (``s`` unchanged) when the `people` files of its source are not under
+    ``data_dir`` or the evaluation fails (a summary without the block stays valid)."""
+    fp = people_fingerprint(data_dir, s["source"])
+    if fp is None:
+        return False
+    try:
+        res = evaluate_people(run, data_dir, s["source"])
+    except (OSError, ValueError, KeyError, subprocess.CalledProcessError) as e:
+        print(f"WARNING {run}: evaluation on `people` failed ({type(e).__name__}: {e}); summary kept without it",
+              flush=True)
+        return False
+    s["people"] = people_block(res, fp, s["source"])
+    return True
+
+
+def run_folder_state(s: dict[str, Any], run: Path) -> str | None:
+    """None when ``run`` holds the finished run of summary ``s`` with its best checkpoint (last epoch
+    of metrics.jsonl = train.epochs; best epoch, checkpoint epoch and config as in ``s``), else why not."""
+    best_p = run / "checkpoints" / "best.json"
+    if not (run / "checkpoints" / "best.safetensors").is_file() or not best_p.is_file():
+        return "no best checkpoint (run folder gone?)"
+    best = read_summary(best_p) or {}
+    try:
+        rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    except (OSError, ValueError):
+        return "no readable metrics.jsonl"
+    epochs = _get(best, "config", "train", "epochs")
+    if not rows or epochs is None or rows[-1].get("epoch") != epochs:
+        return f"not finished (epoch {rows[-1].get('epoch') if rows else 0}/{epochs})"
+    if best.get("best_epoch") != s.get("best_epoch") or best.get("epoch") != _get(s, "test", "epoch"):
+        return "best checkpoint differs from the summary's"
+    if config_fingerprint(best["config"]) != _get(s, "fingerprint", "config"):
+        return "config differs from the summary's"
+    return None
+
+
+def people_only(a: argparse.Namespace) -> int:
+    """``--people-only``: add the ``people`` block to the summaries of ``--sources``/``--rows``/
+    ``--roots``/``--seeds`` whose run folders under ``--out`` hold their finished run (no training;
+    summaries whose folders are gone are left as they are), then rebuild RESULTS.md."""
+    missing = [x for x in a.sources if people_fingerprint(a.data, x) is None]
+    if missing:
+        sys.exit(f"reproduce_table: --people-only needs the `people` files of {', '.join(missing)} under --data "
+                 f"{a.data} (wsgcn data build-mocap --out {a.data} --benchmark people)")
+    n_new = 0
+    for source in a.sources:
+        for path in sorted((Path(a.summaries) / "runs" / source).glob("*.json")):
+            s = read_summary(path)
+            row = find_row(s.get("key"), s.get("root")) if s and s.get("kind", "table") == "table" else None
+            if row is None or row["key"] not in a.rows or (row["root"] and row["root"] not in a.roots) \
+                    or s.get("seed") not in a.seeds:
+                continue
+            run = Path(table_job(row, source, s["seed"], None, a)["run"])
+            why = run_folder_state(s, run)
+            if why is None and _get(s, "people", "data_fingerprint") == people_fingerprint(a.data, source) \
+                    and _get(s, "people", "epoch") == _get(s, "test", "epoch"):
+                why = "people block up to date"
+            if why is not None:
+                print(f"{path.name}: left as it is ({why})", flush=True)
+            elif add_people(s, run, a.data):
+                write_summary(path, s)
+                n_new += 1
+                print(f"{path.name}: people " + ", ".join(f"{k} {v['mpjpe']:.1f}/{v['p_mpjpe']:.1f}" for k, v in
+                                                           s["people"]["per_action"].items())
+                      + f"; mean {s['people']['mpjpe']['action_wise']:.1f}/"
+                        f"{s['people']['p_mpjpe']['action_wise']:.1f} mm", flush=True)
+    c = rebuild(a)
+    print(f"{n_new} summaries got a people block; wrote {a.results} from {len(c['summaries'])} summaries "
+          f"({len(c['unused'])} not used)", flush=True)
+    return 0
+
+
 def _move_aside(run: Path, out: Path) -> None:
     dest = out / "_stale" / run.parent.name / f"{run.name}.{time.strftime('%Y%m%d-%H%M%S')}"
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -753,6 +883,8 @@ def run_job(job: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
         print(f"WARNING {run}: the training code changed during the run; its summary is marked stale", flush=True)
         fp["code"] += "+changed-during-run"
     s = build_summary(job, run, fp, a, time.perf_counter() - t0)
+    if job["kind"] == "table":
+        add_people(s, run, a.data)  # with the `people` files at hand: the per-person rows (no training)
     write_summary(job["summary"], s)
     return s
 
@@ -824,7 +956,9 @@ def collect(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str,
             used.append({**s, "_status": status, "_path": str(path)})
         else:
             unused.append((path, status))
-    return {"summaries": used, "unused": unused, "sweep": sweep, "data_checked": fps.data_dir is not None}
+    people = ({x: people_fingerprint(fps.data_dir, x) for x in _sources(used)} if fps.data_dir else None)
+    return {"summaries": used, "unused": unused, "sweep": sweep, "data_checked": fps.data_dir is not None,
+            "people_data": people}
 
 
 def _has_data(data: str) -> bool:
@@ -835,7 +969,7 @@ def rebuild(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str,
     c = collect(a, fps)
     figure = Path(a.figure) if a.figure else Path(a.results).parent / "img" / "results_curves.png"
     write_results(c["summaries"], a.results, figure, sweep=c["sweep"], unused=c["unused"],
-                  data_checked=c["data_checked"], summaries_dir=a.summaries)
+                  data_checked=c["data_checked"], summaries_dir=a.summaries, people_data=c["people_data"])
     return c
 
 
@@ -932,11 +1066,71 @@ def _sources(summaries: list[dict[str, Any]]) -> list[str]:
     return [x for x in DEFAULT_SOURCES if x in found] + sorted(x for x in found if x not in DEFAULT_SOURCES)
 
 
+def people_usable(s: dict[str, Any], people_data: dict[str, str | None] | None) -> bool:
+    """Does summary ``s`` hold a ``people`` block made on the `people` files at hand (not checked
+    where ``people_data`` has no fingerprint for its source)?"""
+    fp = _get(s, "people", "data_fingerprint")
+    want = (people_data or {}).get(s.get("source"))
+    return fp is not None and (want is None or fp == want)
+
+
+def _people_table(summaries: list[dict[str, Any]], source: str, metric: str, actions: list[str]) -> list[str]:
+    """One markdown table of ``metric`` (``mpjpe``/``p_mpjpe``) per person, a row per table row."""
+    lines = [f"| model | root | seeds (n) | {' | '.join(actions)} | mean |",
+             "|---|---|---|" + "---|" * (len(actions) + 1)]
+    for row, rs in _groups(summaries, source):
+        label = row["label"] + (" †" if any(s.get("_status") == "stale-code" for s in rs) else "")
+        cells = [fmt([_get(s, "people", "per_action", x, metric) for s in rs]) for x in actions]
+        cells.append(fmt([_get(s, "people", metric, "action_wise") for s in rs]))
+        lines.append(f"| {label} | {row['root'] or '–'} | {', '.join(str(s.get('seed')) for s in rs)} ({len(rs)}) "
+                     f"| {' | '.join(cells)} |")
+    return lines
+
+
+def people_section(summaries: list[dict[str, Any]], people_data: dict[str, str | None] | None = None) -> list[str]:
+    """The "Per person" section of RESULTS.md: the runs' `people` evaluations (mean ± std over the
+    seeds that have one), saying how many runs have one."""
+    have = [s for s in summaries if people_usable(s, people_data)]
+    other = [s for s in summaries if s.get("people") and not people_usable(s, people_data)]
+    lines = ["## Per person (the `people` benchmark)", "",
+             "The runs above (trained on `mocap`; both benchmarks train on the same arrays) evaluated with their "
+             "best checkpoint on the `people` benchmark's test set, as they are (no retraining): 4 people never "
+             "seen in training, each in a motion of its own (box: `mocap`'s test person, the same poses; freeform: "
+             "Nick; squat: Sehoon; fence: Thomas; docs/BENCHMARK.md, \"The `people` benchmark\"). MPJPE and P-MPJPE "
+             "in mm, frame-wise within each person; *mean*: the action-wise mean of the four (each person counts "
+             "once); mean ± std over the seeds listed, which are only the runs evaluated on `people`.", "",
+             f"**{len(have)} of the {len(summaries)} runs on this page have been evaluated on `people`**"
+             + (f" ({', '.join(f'{n} of `{x}`' for x, n in Counter(s.get('source') for s in have).items())})"
+                if have else "")
+             + ("; the others have none (summarised without the `people` files at hand, or before this "
+                "evaluation existed; `python scripts/reproduce_table.py --people-only` adds it to those whose run "
+                "folders are kept)."
+                if len(have) < len(summaries) else ".")]
+    if other:
+        lines.append(f"{len(other)} run(s) were evaluated on other `people` files than the ones at hand: not used.")
+    if not have:
+        return lines + [""]
+    poses: dict[str, int] = {}
+    for s in have:
+        for x, d in s["people"]["per_action"].items():
+            poses.setdefault(x, d.get("num_poses"))
+    actions = [x for x in PEOPLE_ACTIONS if x in poses] + sorted(x for x in poses if x not in PEOPLE_ACTIONS)
+    lines += ["Test poses per person: " + ", ".join(f"{x} {poses[x]}" for x in actions)
+              + " (4 cameras of the same frames: the rows of the small ones are noisy).", ""]
+    for source in _sources(have):
+        for metric, name in (("mpjpe", "MPJPE"), ("p_mpjpe", "P-MPJPE")):
+            lines += [f"### 2D source `{source}`: {name} per person (mm)", "",
+                      *_people_table(have, source, metric, actions), ""]
+    return lines
+
+
 def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, figure: str | os.PathLike, *,
                   sweep: dict[str, Any] | None = None, unused: Iterable[tuple[Any, str]] = (),
-                  data_checked: bool = True, summaries_dir: str | os.PathLike | None = None) -> None:
+                  data_checked: bool = True, summaries_dir: str | os.PathLike | None = None,
+                  people_data: dict[str, str | None] | None = None) -> None:
     """Write the results page (and its figure) from run summaries (the dicts
-    :func:`build_summary` writes; ``_status`` ``stale-code`` marks accepted older-code runs)."""
+    :func:`build_summary` writes; ``_status`` ``stale-code`` marks accepted older-code runs;
+    ``people_data``: fingerprints of the `people` files at hand by source, see :func:`people_section`)."""
     from wsgcn.io import write_text
 
     results, figure = Path(results), Path(figure)
@@ -1060,6 +1254,8 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
                  + _ordering(groups, source, "oracle MPJPE", lambda s: _get(s, "oracle", "test_mpjpe")))
         if order:
             lines += ["Ordering (the paper's: " + " < ".join(PAPER_ORDER) + "):", "", *order, ""]
+    if summaries:
+        lines += people_section(summaries, people_data)
     if unused:
         lines += ["## Summaries not used", "",
                   "Stale summaries (made with other code, configs or data) are listed here and never used "
@@ -1148,6 +1344,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                          "then stop")
     ap.add_argument("--dry-run", action="store_true", help="print what would train and what is reused; train nothing")
     ap.add_argument("--collect-only", action="store_true", help="train nothing: rebuild RESULTS.md from the summaries")
+    ap.add_argument("--people-only", action="store_true",
+                    help="train nothing: evaluate on the `people` benchmark the finished runs under --out whose "
+                         "summaries lack the people block (or hold one of other people files), add it, rebuild "
+                         "RESULTS.md")
     ap.add_argument("--extra-set", nargs="*", default=[], help=argparse.SUPPRESS)  # appended to every job (tiny runs)
     a = ap.parse_args(argv)
     bad = [r for r in a.rows if r not in ROW_KEYS]
@@ -1213,6 +1413,8 @@ def main(argv: list[str] | None = None) -> int:
     _check_oracle_support()
     if a.probe_src:
         return probe_other_code(a)
+    if a.people_only:
+        return people_only(a)
     if a.collect_only:
         c = rebuild(a)
         print(f"wrote {a.results} from {len(c['summaries'])} summaries ({len(c['unused'])} not used)")

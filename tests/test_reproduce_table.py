@@ -431,3 +431,129 @@ def test_probe_sees_behaviour_not_code_moves(rt, mocap_slice: Path, tmp_path: Pa
     changed = rt.run_probe(row, mocap_slice, tree, tmp_path)
     assert not rt.same_probe(base, changed)
     assert changed["epochs"][0]["loss"] == pytest.approx(1.5 * base["epochs"][0]["loss"], rel=1e-4)
+
+
+# ----------------------------------------------------------------------------- the `people` benchmark
+
+PEOPLE_POSES = {"box": 6140, "fence": 1500, "freeform": 548, "squat": 3556}
+
+
+def fake_people_eval(base: float, epoch: int = 12) -> dict:
+    """An evaluation JSON as `wsgcn evaluate --set data.name=people` writes it (person k: base + 10 k)."""
+    per = {a: {"mpjpe": base + 10 * k, "p_mpjpe": base - 30 + 10 * k, "n_mpjpe": base, "num_poses": n}
+           for k, (a, n) in enumerate(sorted(PEOPLE_POSES.items()))}
+    mean = {m: sum(d[m] for d in per.values()) / 4 for m in ("mpjpe", "p_mpjpe")}
+    return {**{m: {"action_wise": v, "frame_wise": v + 1} for m, v in mean.items()}, "per_action": per,
+            "num_poses": sum(PEOPLE_POSES.values()), "meta": {"epoch": epoch, "dataset": "people"}}
+
+
+def test_people_block_and_section(rt, tmp_path: Path):
+    """The block holds per-person MPJPE/P-MPJPE and their mean; the section averages only the seeds
+    with a block (of the people files at hand) and says how many runs have one."""
+    block = rt.people_block(fake_people_eval(130.0), "p" * 64, "gt")
+    assert block["per_action"]["box"] == {"mpjpe": 130.0, "p_mpjpe": 100.0, "num_poses": 6140}
+    assert block["per_action"]["squat"]["mpjpe"] == 160.0 and block["per_action"]["fence"]["mpjpe"] == 140.0
+    assert block["mpjpe"]["action_wise"] == 145.0
+    assert block["data_fingerprint"] == "p" * 64 and block["epoch"] == 12 and block["source"] == "gt"
+    s0, s1, s2 = (fake_summary(rt, "full", None, "gt", k) for k in range(3))
+    s0["people"] = block
+    s1["people"] = rt.people_block(fake_people_eval(134.0), "p" * 64, "gt")
+    w0 = fake_summary(rt, "weak", "solve", "gt", 0)
+    w0["people"] = rt.people_block(fake_people_eval(150.0), "q" * 64, "gt")  # other people files: not used
+    results = tmp_path / "RESULTS.md"
+    rt.write_results([s0, s1, s2, w0], results, tmp_path / "f.png", people_data={"gt": "p" * 64})
+    text = results.read_text()
+    sec = text[text.index("## Per person (the `people` benchmark)"):]
+    assert "**2 of the 4 runs on this page have been evaluated on `people`** (2 of `gt`)" in sec
+    assert "1 run(s) were evaluated on other `people` files" in sec
+    assert "| model | root | seeds (n) | box | freeform | squat | fence | mean |" in sec
+    mp = sec[sec.index("MPJPE per person"):sec.index("P-MPJPE per person")]
+    # seeds 0 and 1 only; box 130/134, freeform 150/154, squat 160/164, fence 140/144, mean 145/149
+    assert "| full | – | 0, 1 (2) | 132.0 ± 2.0 | 152.0 ± 2.0 | 162.0 ± 2.0 | 142.0 ± 2.0 | 147.0 ± 2.0 |" in mp
+    assert "WS-GCN" not in mp  # the weak row has no usable block
+    assert "| full | – | 0, 1 (2) | 102.0 ± 2.0 |" in sec[sec.index("P-MPJPE per person"):]
+    assert "box 6140, freeform 548, squat 3556, fence 1500" in sec
+    rt.write_results([s0, s1, s2, w0], results, tmp_path / "f.png")  # fingerprints not at hand: not checked
+    assert "**3 of the 4 runs" in results.read_text()
+    rt.write_results([s2], results, tmp_path / "f.png")
+    assert "**0 of the 1 runs on this page have been evaluated on `people`**; the others have none" \
+        in results.read_text()
+
+
+def _planned(rt, tmp_path: Path, monkeypatch, *extra: str):
+    a = rt.parse_args(["--summaries", str(tmp_path / "results"), "--out", str(tmp_path / "runs"),
+                       "--data", str(tmp_path / "data"), "--results", str(tmp_path / "RESULTS.md"),
+                       "--bone-weights", "--no-probes", *extra])
+    monkeypatch.setattr(rt, "ORACLE_SET", "train.eval_every=1")  # no dependency on train.oracle_test here
+    return a, rt.Fingerprints(None)
+
+
+def test_summary_without_people_block_stays_valid(rt, tmp_path: Path, monkeypatch):
+    a, fps = _planned(rt, tmp_path, monkeypatch)
+    job = rt.table_job(rt.find_row("full", None), "gt", 0, None, a)
+    s = fake_summary(rt, "full", None, "gt", 0, fingerprint=fps(job))
+    assert "people" not in s and rt.classify(s, fps(job)) == "valid"
+    assert rt.classify({**s, "people": rt.people_block(fake_people_eval(130.0), "p" * 64, "gt")}, fps(job)) == "valid"
+    rt.write_summary(job["summary"], s)
+    c = rt.collect(a, fps)
+    assert len(c["summaries"]) == 1 and not c["unused"]
+    # without the people files nothing is evaluated and the summary is unchanged
+    monkeypatch.setattr(rt, "evaluate_people", lambda *x: pytest.fail("evaluated without people files"))
+    assert not rt.add_people(s, Path(job["run"]), a.data) and "people" not in s
+
+
+def _fake_run(rt, run: Path, s: dict, job: dict, last_epoch: int | None = None) -> None:
+    """A run folder as training leaves it (no weights): best checkpoint files and metrics.jsonl."""
+    cfg = rt.would_be_config(job["config"], rt.job_sets(job))
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "best.safetensors").write_bytes(b"weights")
+    (run / "checkpoints" / "best.json").write_text(json.dumps(
+        {"epoch": s["test"]["epoch"], "best_epoch": s["best_epoch"], "best": s["best_val_mpjpe"], "config": cfg}))
+    n = cfg["train"]["epochs"] if last_epoch is None else last_epoch
+    (run / "metrics.jsonl").write_text("".join(json.dumps({"epoch": e}) + "\n" for e in range(1, n + 1)))
+
+
+def test_people_only_adds_blocks_where_run_folders_are_kept(rt, tmp_path: Path, monkeypatch):
+    a, fps = _planned(rt, tmp_path, monkeypatch, "--people-only", "--sources", "gt")
+    (tmp_path / "data").mkdir()
+    for name in rt.PEOPLE_FILES:
+        (tmp_path / "data" / name.format(source="gt")).write_bytes(name.encode())
+    paths = {}
+    for key, root, seed, folder in (("full", None, 0, "finished"), ("full", None, 1, "gone"),
+                                    ("weak", "gt", 0, "training")):
+        job = rt.table_job(rt.find_row(key, root), "gt", seed, None, a)
+        s = fake_summary(rt, key, root, "gt", seed, fingerprint=fps(job))
+        rt.write_summary(job["summary"], s)
+        paths[folder] = Path(job["summary"])
+        if folder != "gone":
+            _fake_run(rt, Path(job["run"]), s, job, None if folder == "finished" else 3)
+    before = {k: p.read_text() for k, p in paths.items()}
+    calls = []
+    monkeypatch.setattr(rt, "evaluate_people", lambda run, data, source: calls.append(run) or fake_people_eval(130.0))
+    assert rt.people_only(a) == 0
+    assert [Path(c).name for c in calls] == ["full_seed0"]
+    s = json.loads(paths["finished"].read_text())
+    assert s["people"]["data_fingerprint"] == rt.people_fingerprint(a.data, "gt")
+    assert s["people"]["per_action"]["fence"]["mpjpe"] == 140.0 and s["people"]["p_mpjpe"]["action_wise"] == 115.0
+    assert {k: v for k, v in s.items() if k != "people"} == json.loads(before["finished"])
+    assert paths["gone"].read_text() == before["gone"] and paths["training"].read_text() == before["training"]
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "**1 of the 3 runs on this page have been evaluated on `people`** (1 of `gt`)" in text
+    assert rt.people_only(a) == 0 and len(calls) == 1  # up to date: not evaluated again
+
+
+def test_finished_run_gets_the_block_only_with_people_files(rt, tmp_path: Path, monkeypatch):
+    """run_job (training and evaluation stubbed) adds the block when the people files are in --data."""
+    a, fps = _planned(rt, tmp_path, monkeypatch)
+    monkeypatch.setattr(rt.subprocess, "run", lambda *x, **k: None)
+    monkeypatch.setattr(rt, "build_summary", lambda job, run, fp, a, wall: fake_summary(rt, "full", None, "gt", 0))
+    monkeypatch.setattr(rt, "evaluate_people", lambda run, data, source: fake_people_eval(130.0))
+    job = rt.table_job(rt.find_row("full", None), "gt", 0, None, a)
+    job["fp"] = fps(job)
+    assert "people" not in rt.run_job(job, a)  # no people files
+    (tmp_path / "data").mkdir(exist_ok=True)
+    for name in rt.PEOPLE_FILES:
+        (tmp_path / "data" / name.format(source="gt")).write_bytes(name.encode())
+    s = rt.run_job(job, a)
+    assert s["people"]["mpjpe"]["action_wise"] == 145.0
+    assert json.loads(Path(job["summary"]).read_text())["people"] == s["people"]
