@@ -130,6 +130,13 @@ def test_multiview_run_logs_its_term_and_refuses_what_it_cannot_do(synthetic_h36
     rows = [json.loads(x) for x in (tmp_path / "mv/metrics.jsonl").read_text().splitlines()]
     assert rows[0]["loss_mv"] == 0 and rows[1]["loss_mv"] > 0
     assert "400 instants x 4 views" in (tmp_path / "mv/report.md").read_text()
+    # resuming it without the term would draw rows from a stream of instants: refused, files untouched
+    last = (tmp_path / "mv/checkpoints/last.safetensors").read_bytes()
+    with pytest.raises(WsgcnError, match="resume: the saved batch stream draws from 400 entries, this run's from 1600 "
+                                         r"rows: .*train.multiview_weight"):
+        train(None, tmp_path / "mv", resume=True, progress=False,
+              overrides=["train.epochs=3", "train.multiview_weight=0"])
+    assert (tmp_path / "mv/checkpoints/last.safetensors").read_bytes() == last
     with pytest.raises(WsgcnError, match="needs train.supervision: weak"):
         synthetic_config(synthetic_h36m, "train.multiview_weight=0.1", "train.supervision=full")
     with pytest.raises(WsgcnError, match="loss weights must be >= 0"):

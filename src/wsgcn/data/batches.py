@@ -204,7 +204,15 @@ class IndexStream:
         return {"perm": self._perm.clone(), "pos": torch.tensor(self._pos)}
 
     def load_state(self, st: dict[str, torch.Tensor]) -> None:
-        self._perm = st["perm"].clone()
+        """Continue from :meth:`state`; a clear error when the saved permutation is not over this
+        stream's ``n`` rows (instants), i.e. the run resumes with other data or batch layout."""
+        perm = st["perm"]
+        if len(perm) not in (0, self.n):
+            what = "instants (view groups)" if isinstance(self, GroupStream) else "rows"
+            raise WsgcnError(f"resume: the saved batch stream draws from {len(perm)} entries, this run's from {self.n} "
+                             f"{what}: the data, the batch size or the batch layout (train.multiview_weight 0 or "
+                             "not) changed since the run started; resume with the run's own settings")
+        self._perm = perm.clone()
         self._pos = int(st["pos"])
 
 
