@@ -17,7 +17,7 @@ from .errors import WsgcnError
 
 def _cmd_build_mocap(a: argparse.Namespace) -> None:
     from .data.mocap import build_mocap, format_summary
-    from .data.people import get_benchmark
+    from .data.motions import get_benchmark
 
     summary = build_mocap(Path(a.out), cache_dir=Path(a.cache) if a.cache else None, force=a.force,
                           progress=not a.quiet, benchmark=get_benchmark(a.benchmark))
@@ -102,6 +102,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
+BENCHMARK_NAMES = ["mocap", "people", "motions"]
+"""The real-motion benchmarks (the keys of :data:`wsgcn.data.motions.BENCHMARKS`; listed here so
+that building the parser imports no data code)."""
+
+
 def _add_data_parsers(sub: Any) -> None:
     """``wsgcn data build-mocap | prepare-h36m | preview``."""
     data = sub.add_parser("data", help="build or prepare datasets")
@@ -111,9 +116,10 @@ def _add_data_parsers(sub: Any) -> None:
     b.add_argument("--cache", default=None, help="download cache (default: $WSGCN_CACHE or ~/.cache/wsgcn)")
     b.add_argument("--force", action="store_true", help="rebuild even if the files are up to date")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
-    b.add_argument("--benchmark", default="mocap", choices=["mocap", "people"],
-                   help="mocap (default; the results table's) or people (mocap + 3 marker-captured test people; "
-                        "train on it with --set data.name=people)")
+    b.add_argument("--benchmark", default="mocap", choices=BENCHMARK_NAMES,
+                   help="mocap (default; the results table's), people (mocap + 3 marker-captured test people; "
+                        "train on it with --set data.name=people) or motions (people + 15 DeepMimic clips in the "
+                        "unlabelled pool)")
     b.set_defaults(func=_cmd_build_mocap)
     h = dsub.add_parser("prepare-h36m", help="convert the Human3.6M archive (D3_Positions CDF files) to npz")
     h.add_argument("--archive", required=True, help="folder with the Human3.6M archive (tgz files or extracted)")
@@ -123,7 +129,7 @@ def _add_data_parsers(sub: Any) -> None:
     v = dsub.add_parser("preview", help="picture of a few frames of every source: 2D in each camera + 3D")
     v.add_argument("--data", default="data", help="folder with the built benchmark (default: data)")
     v.add_argument("--out", required=True, help="output PNG")
-    v.add_argument("--benchmark", default="mocap", choices=["mocap", "people"],
+    v.add_argument("--benchmark", default="mocap", choices=BENCHMARK_NAMES,
                    help="which built benchmark to draw (default: mocap)")
     v.set_defaults(func=_cmd_preview)
 

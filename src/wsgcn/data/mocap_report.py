@@ -67,11 +67,19 @@ def _takes(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _widths(rows: list[dict[str, Any]], defaults: dict[str, int]) -> dict[str, int]:
+    """Column widths: each default, or the longest entry of that key where longer (the ``people``
+    summary keeps its defaults, so its report is unchanged)."""
+    return {k: max([w] + [len(str(r[k])) for r in rows]) for k, w in defaults.items()}
+
+
 def _detailed_takes(summary: dict[str, Any]) -> list[str]:
     """The per-take table of a detailed summary: person, licence, source frames and the marker
     takes' source frames dropped (a marker missing > 0.1 s, a bone jump, a too short stretch),
     then 50 Hz frames kept and dropped, and the subject."""
-    head = (f"{'take':<13} {'file':<21} {'person':<21} {'motion':<8} {'licence':<10} {'Hz':>4} {'frames':>6} "
+    w = _widths(summary["takes"], {"take": 13, "file": 21, "person": 21, "motion": 8})
+    head = (f"{'take':<{w['take']}} {'file':<{w['file']}} {'person':<{w['person']}} {'motion':<{w['motion']}} "
+            f"{'licence':<10} {'Hz':>4} {'frames':>6} "
             f"{'no-mark':>7} {'jump':>5} {'short':>5} {'at 50Hz':>7} {'kept':>6} {'dropped':>7}  subject")
     lines = ["frames: source frames; no-mark / jump / short: source frames of a marker take dropped "
              "(a needed marker missing > 0.1 s, a bone off its median > 3 cm, a stretch < 0.1 s); "
@@ -80,23 +88,36 @@ def _detailed_takes(summary: dict[str, Any]) -> list[str]:
         d = t.get("source_dropped")
         marks = (f"{d['marker_missing']:>7} {d['inconsistent']:>5} {d['short_stretch']:>5}" if d
                  else f"{'-':>7} {'-':>5} {'-':>5}")
-        lines.append(f"{t['take']:<13} {t['file']:<21} {t['person']:<21} {t['motion']:<8} {t['licence']:<10} "
+        lines.append(f"{t['take']:<{w['take']}} {t['file']:<{w['file']}} {t['person']:<{w['person']}} "
+                     f"{t['motion']:<{w['motion']}} {t['licence']:<10} "
                      f"{t['source_fps']:>4.0f} {t['source_frames']:>6} {marks} {t['frames_50hz']:>7} "
                      f"{t['kept_frames']:>6} {t['dropped_frames']:>7}  {t['subject']}")
     lines.append("-" * len(head))
-    lines.append(f"{'total':<13} {'':<21} {str(len(summary['people'])) + ' people':<21} {'':<8} {'':<10} {'':>4} "
+    lines.append(f"{'total':<{w['take']}} {'':<{w['file']}} {str(len(summary['people'])) + ' people':<{w['person']}} "
+                 f"{'':<{w['motion']}} {'':<10} {'':>4} "
                  f"{sum(t['source_frames'] for t in summary['takes']):>6} {'':>7} {'':>5} {'':>5} "
                  f"{sum(t['frames_50hz'] for t in summary['takes']):>7} {summary['total_frames']:>6} "
                  f"{summary['dropped_frames']:>7}")
     return lines
 
 
+MAX_MOTIONS_LISTED = 4
+"""A subject row lists its motions up to this many, else gives their number (the per-take
+table above names them)."""
+
+
 def _subject_rows(summary: dict[str, Any]) -> list[str]:
     """One row per subject of a detailed summary: its split, people, motions, sequences, frames."""
     split_of = {s: k for k, v in summary["splits"].items() for s in v["subjects"]}
-    head = f"{'subject':<18} {'split':<11} {'people':<22} {'motions':<14} {'sequences':>9} {'frames':>7}"
+    rows = [{**v, "subject": s, "people": ", ".join(v["people"]),
+             "motions": ", ".join(v["motions"]) if len(v["motions"]) <= MAX_MOTIONS_LISTED
+             else f"{len(v['motions'])} motions"} for s, v in summary["subjects"].items()]
+    w = _widths(rows, {"subject": 18, "people": 22, "motions": 14})
+    head = (f"{'subject':<{w['subject']}} {'split':<11} {'people':<{w['people']}} {'motions':<{w['motions']}} "
+            f"{'sequences':>9} {'frames':>7}")
     lines = [head]
-    for s, v in summary["subjects"].items():
-        lines.append(f"{s:<18} {split_of.get(s, '-'):<11} {', '.join(v['people']):<22} "
-                     f"{', '.join(v['motions']):<14} {v['sequences']:>9} {v['frames']:>7}")
+    for r in rows:
+        lines.append(f"{r['subject']:<{w['subject']}} {split_of.get(r['subject'], '-'):<11} "
+                     f"{r['people']:<{w['people']}} {r['motions']:<{w['motions']}} "
+                     f"{r['sequences']:>9} {r['frames']:>7}")
     return lines

