@@ -10,7 +10,10 @@ weak, warm-up, bone); ``weak_nowarmup`` (weak, bone, no warm-up) -- the weak one
 ``--roots``) -- plus ``semgcn_nonl`` (SemGCN without non-local layers) and ``martinez`` (the
 Martinez et al. baseline), both fully supervised; beyond the paper, ``weak_mv`` (WS-GCN plus the
 multi-view consistency term, config ``mocap_weak_mv``) and ``weak_mv_nobone`` (the same without
-the bone penalty), with either root; each on the ``gt`` and ``noisy`` 2D sources
+the bone penalty), with either root; ``full_bf16`` and ``weak_bf16`` (``root: solve``): the
+``full`` and WS-GCN rows in bfloat16 mixed precision (``train.precision=bf16``, issue 16; trained
+only on a CPU with AMX-BF16 or AVX512-BF16, elsewhere skipped with one line), compared with their
+float32 rows in the section "bf16 against fp32"; each on the ``gt`` and ``noisy`` 2D sources
 (``--sources``), over several seeds (``--seeds``; mean ± std).
 
 Every table run trains with ``train.oracle_test=true``: the checkpoint is still selected on the
@@ -119,6 +122,11 @@ ROWS: list[dict[str, Any]] = [
      "overrides": ["train.bone_weight=0"], "root": "gt", "paper": None},
     {"key": "weak_mv_nobone", "label": "multi-view, warm-up, no bone (beyond the paper)", "config": "mocap_weak_mv",
      "overrides": ["train.bone_weight=0"], "root": "solve", "paper": None},
+    # bf16 mixed precision (issue 16): the same configs in bfloat16, for the accuracy-parity comparison
+    {"key": "full_bf16", "label": "full, bf16", "config": "mocap_full", "overrides": ["train.precision=bf16"],
+     "root": None, "paper": None, "bf16_of": "full"},
+    {"key": "weak_bf16", "label": "weak, warm-up, bone (WS-GCN), bf16", "config": "mocap_weak",
+     "overrides": ["train.precision=bf16"], "root": "solve", "paper": None, "bf16_of": "weak"},
     {"key": "semgcn_nonl", "label": "SemGCN without non-local (full)", "config": "mocap_full",
      "overrides": ["model.nonlocal_layers=false"], "root": None, "paper": (42.14, 33.53)},
     {"key": "martinez", "label": "Martinez et al. baseline (full)", "config": "mocap_full",
@@ -127,6 +135,7 @@ ROWS: list[dict[str, Any]] = [
 ]
 ROW_KEYS = list(dict.fromkeys(r["key"] for r in ROWS))
 BONE_CONFIGS = ("mocap_weak", "mocap_weak_nowarmup")  # rows whose bone weight is chosen by the sweep
+BF16_ROWS = tuple(r["key"] for r in ROWS if r.get("bf16_of"))  # trained only where bf16 is native
 PAPER_ORDER = ("full", "weak", "weak_nobone", "weak_nowarmup")  # lowest MPJPE first, as in the paper
 DEFAULT_SEEDS = [0, 1, 2]
 DEFAULT_SOURCES = ["gt", "noisy"]
@@ -1093,6 +1102,30 @@ def _gaps(groups, source: str) -> list[str]:
     return out
 
 
+def _bf16_parity(groups, source: str) -> list[str]:
+    """The bf16 rows against their float32 rows: test and validation MPJPE, mean ± std over the
+    seeds, and whether the bf16 mean lies within one float32 seed std (issue 16's criterion)."""
+    by = {(row["key"], row["root"]): rs for row, rs in groups}
+    out = []
+    for row, rs in groups:
+        ref = by.get((row.get("bf16_of"), row["root"]))
+        if not row.get("bf16_of") or ref is None:
+            continue
+        for what, get in (("test MPJPE", lambda s: _get(s, "test", "mpjpe", "action_wise")),
+                          ("validation MPJPE", lambda s: s.get("best_val_mpjpe"))):
+            a = [v for v in map(get, ref) if v is not None]
+            b = [v for v in map(get, rs) if v is not None]
+            if not a or not b:
+                continue
+            sd = float(np.std(a)) if len(a) > 1 else float("nan")  # the std the table shows
+            diff = float(np.mean(b) - np.mean(a))
+            verdict = ("within one fp32 seed std" if abs(diff) <= sd else
+                       "outside one fp32 seed std" if sd == sd else "one fp32 seed: no std")
+            out.append(f"- `{source}`, {row['label']}, root {row['root'] or '–'}, {what}: bf16 {fmt(b)} "
+                       f"({len(b)} seeds) against fp32 {fmt(a)} ({len(a)} seeds): {diff:+.1f} mm, {verdict}.")
+    return out
+
+
 def _sources(summaries: list[dict[str, Any]]) -> list[str]:
     found = {s.get("source") for s in summaries}
     return [x for x in DEFAULT_SOURCES if x in found] + sorted(x for x in found if x not in DEFAULT_SOURCES)
@@ -1286,6 +1319,10 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
                  + _ordering(groups, source, "oracle MPJPE", lambda s: _get(s, "oracle", "test_mpjpe")))
         if order:
             lines += ["Ordering (the paper's: " + " < ".join(PAPER_ORDER) + "):", "", *order, ""]
+        parity = _bf16_parity(groups, source)
+        if parity:
+            lines += ["bf16 against fp32 (issue 16: parity means the bf16 mean within one float32 seed std):", "",
+                      *parity, ""]
         gaps = _gaps(groups, source)
         if gaps:
             lines += ["Gap to full supervision (mean test MPJPE, action-wise; issue 15 asks for the multi-view row "
@@ -1404,6 +1441,15 @@ def _check_oracle_support() -> None:
         sys.exit(f"reproduce_table: this wsgcn has no train.oracle_test yet ({e})")
 
 
+@functools.lru_cache(maxsize=1)
+def _bf16_native() -> tuple[bool, str]:
+    """Does this CPU compute bfloat16 natively (AMX-BF16 or AVX512-BF16)? Else the bf16 rows would
+    train in float32 (``train.precision`` falls back) and are not trained."""
+    from wsgcn.precision import bf16_support
+
+    return bf16_support("cpu")
+
+
 def _describe(job: dict[str, Any]) -> str:
     if job["kind"] == "tuning":
         return f"sweep  bone weight {job['weight']:g} ({job['source']}, seed 0)"
@@ -1493,10 +1539,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. the table, seed by seed
     jobs, waiting = [], []
+    native, why = _bf16_native()
+    if not native and any(k in a.rows for k in BF16_ROWS):
+        print(f"bf16 rows ({', '.join(BF16_ROWS)}) not trained here: {why}", flush=True)
     for seed in a.seeds:
         for source in a.sources:
             for row in ROWS:
                 if row["key"] not in a.rows or (row["root"] is not None and row["root"] not in a.roots):
+                    continue
+                if row["key"] in BF16_ROWS and not native:
                     continue
                 if row["config"] in BONE_CONFIGS and sweep["pending"]:
                     waiting.append(table_job(row, source, seed, None, a))

@@ -557,3 +557,47 @@ def test_finished_run_gets_the_block_only_with_people_files(rt, tmp_path: Path, 
     s = rt.run_job(job, a)
     assert s["people"]["mpjpe"]["action_wise"] == 145.0
     assert json.loads(Path(job["summary"]).read_text())["people"] == s["people"]
+
+
+def _summ(key: str, root, seed: int, test: float, val: float) -> dict:
+    return {"key": key, "root": root, "seed": seed, "source": "gt", "best_val_mpjpe": val,
+            "test": {"mpjpe": {"action_wise": test}}}
+
+
+def test_bf16_parity_and_gap_lines(rt):
+    """The results page's bf16-against-fp32 lines (issue 16) and gap-to-full lines (issue 15):
+    means, stds as the table shows them (population), the verdict and the relative gap."""
+    full = [_summ("full", None, k, t, 70.0 + k) for k, t in enumerate((118.0, 120.0, 122.0))]  # std 1.633
+    bf16 = [_summ("full_bf16", None, k, t, 71.0) for k, t in enumerate((120.5, 121.5))]        # +1.0 mm
+    weak = [_summ("weak", "solve", k, t, 100.0) for k, t in enumerate((140.0, 140.2, 139.8))]  # std 0.163
+    weak16 = [_summ("weak_bf16", "solve", k, 141.0, 100.0) for k in range(3)]                  # +1.0 mm
+    mv = [_summ("weak_mv", "solve", k, 126.4, 95.0) for k in range(3)]
+    groups = rt._groups(full + bf16 + weak + weak16 + mv, "gt")
+    par = rt._bf16_parity(groups, "gt")
+    assert len(par) == 4
+    assert "full, bf16" in par[0] and "test MPJPE" in par[0] and "+1.0 mm, within one fp32 seed std" in par[0]
+    assert "bf16 121.0 ± 0.5 (2 seeds) against fp32 120.0 ± 1.6 (3 seeds)" in par[0]
+    assert "WS-GCN), bf16" in par[2] and "+1.0 mm, outside one fp32 seed std" in par[2]
+    gaps = rt._gaps(groups, "gt")
+    assert gaps == [
+        "- `gt`, `root: solve`: weak, warm-up, bone (WS-GCN): 140.0 mm (3 seeds), +16.7 % against full supervision "
+        "(120.0 mm, 3 seeds).",
+        "- `gt`, `root: solve`: WS-GCN + multi-view (beyond the paper): 126.4 mm (3 seeds), +5.3 % against full "
+        "supervision (120.0 mm, 3 seeds)."]
+
+
+def test_bf16_rows_are_not_trained_without_native_bf16(rt, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(rt, "_bf16_native", lambda: (False, "this CPU has neither AMX-BF16 nor AVX512-BF16"))
+    code = rt.main(["--rows", "full_bf16", "weak_bf16", "--sources", "gt", "--seeds", "0", "--dry-run", "--no-probes",
+                    "--bone-weights", "--out", str(tmp_path / "runs"), "--summaries", str(tmp_path / "s"),
+                    "--results", str(tmp_path / "R.md"), "--data", str(tmp_path / "nodata")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "bf16 rows (full_bf16, weak_bf16) not trained here: this CPU has neither AMX-BF16 nor AVX512-BF16" in out
+    assert "full_bf16" not in out.split("not trained here")[1]
+    monkeypatch.setattr(rt, "_bf16_native", lambda: (True, "CPU with AMX-BF16"))
+    rt.main(["--rows", "full_bf16", "weak_bf16", "--sources", "gt", "--seeds", "0", "--dry-run", "--no-probes",
+             "--bone-weights", "--out", str(tmp_path / "runs"), "--summaries", str(tmp_path / "s"),
+             "--results", str(tmp_path / "R.md"), "--data", str(tmp_path / "nodata")])
+    out = capsys.readouterr().out
+    assert "full_bf16" in out and "weak_bf16" in out and "not trained here" not in out
