@@ -23,6 +23,8 @@ from wsgcn.data.splits import resolve_subjects
 from wsgcn.errors import WsgcnError
 from wsgcn.skeleton import H36M17
 
+from support.benchmarks import assert_subjects_equal, build_slice, fetch_sources
+
 SECONDS = 12.0  # first seconds of every take: every clip whole (<= 4.4 s), a validation window of CMU
 PEOPLE_DEFINITIONS = "e1e8651ce6c6433a"  # people's table digest, as in data/build_info_people.json
 
@@ -234,22 +236,13 @@ def test_a_wheel_that_does_not_verify_is_refused(tmp_path: Path, monkeypatch: py
 @pytest.fixture(scope="module")
 def source_files(clip_dir: Path) -> dict[str, dict[str, Path]]:
     """The verified files of every source ``motions`` reads."""
-    out = {}
-    for name in sorted({t.source for t in motions.MOTIONS.takes}):
-        try:
-            out[name] = fetch_source(name, progress=False)
-        except SourceUnavailable as e:  # a skip here; CI=true makes it a failure (tests/conftest.py)
-            pytest.skip(f"motion-capture source unavailable: {e}")
-    return out
+    return fetch_sources([*(t.source for t in motions.MOTIONS.takes)])
 
 
 @pytest.fixture(scope="module")
 def built(source_files: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[mocap.MocapDataset, Path]:
     """The first SECONDS of every take of ``motions``, in memory and written to a folder."""
-    ds = mocap.assemble_mocap(max_seconds_per_source=SECONDS, progress=False, benchmark=motions.MOTIONS)
-    out = tmp_path_factory.mktemp("motions")
-    mocap.write_mocap(ds, out, max_seconds_per_source=SECONDS)
-    return ds, out
+    return build_slice(motions.MOTIONS, SECONDS, tmp_path_factory.mktemp("motions"))
 
 
 def test_the_clips_join_the_unlabelled_pool_and_nothing_else_changes(built: tuple) -> None:
@@ -273,14 +266,7 @@ def test_the_clips_join_the_unlabelled_pool_and_nothing_else_changes(built: tupl
             assert kp[..., 1].min() >= 0 and kp[..., 1].max() < cam.res_h
     ref = mocap.assemble_mocap(max_seconds_per_source=SECONDS, progress=False, benchmark=people.PEOPLE)
     assert set(ds.positions_3d) - set(ref.positions_3d) == {dm.UNLABELLED_DEEPMIMIC}
-    for s, actions in ref.positions_3d.items():
-        assert actions.keys() == ds.positions_3d[s].keys()
-        for a, x in actions.items():
-            np.testing.assert_array_equal(x, ds.positions_3d[s][a])
-            for u, v in zip(ref.positions_2d_noisy[s][a] + ref.positions_2d[s][a],
-                            ds.positions_2d_noisy[s][a] + ds.positions_2d[s][a]):
-                np.testing.assert_array_equal(u, v)
-        assert [c.position.tolist() for c in ref.cameras[s]] == [c.position.tolist() for c in ds.cameras[s]]
+    assert_subjects_equal(ref, ds)
 
 
 def test_a_run_of_data_name_motions_reads_this_split(built: tuple) -> None:

@@ -17,10 +17,12 @@ from wsgcn.data import mocap, people
 from wsgcn.data.h36m import action_group
 from wsgcn.data.joint_centres import bone_lengths
 from wsgcn.data.preview import preview
-from wsgcn.data.sources import SourceUnavailable, fetch_source, get_source
+from wsgcn.data.sources import get_source
 from wsgcn.data.splits import resolve_subjects
 from wsgcn.errors import WsgcnError
 from wsgcn.skeleton import H36M17
+
+from support.benchmarks import assert_subjects_equal, build_slice, fetch_sources
 
 SECONDS = 12.0  # first seconds of every take: all of Nick's usable frames, some of the fencer's
 MOCAP_DEFINITIONS = "1d8a197d642fa72c"  # mocap's table digest, as in the results table's data/build_info_mocap.json
@@ -30,22 +32,13 @@ TRAINING = ("labelled", "unlabelled", "validation")
 @pytest.fixture(scope="module")
 def source_files() -> dict[str, dict[str, Path]]:
     """The verified files of every source ``people`` reads, and the treadmill capture."""
-    out = {}
-    for name in sorted({t.source for t in people.PEOPLE.takes} | {"gaitalytics"}):
-        try:
-            out[name] = fetch_source(name, progress=False)
-        except SourceUnavailable as e:  # a skip here; CI=true makes it a failure (tests/conftest.py)
-            pytest.skip(f"motion-capture source unavailable: {e}")
-    return out
+    return fetch_sources([*(t.source for t in people.PEOPLE.takes), "gaitalytics"])
 
 
 @pytest.fixture(scope="module")
 def built(source_files: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[mocap.MocapDataset, Path]:
     """The first SECONDS of every take of ``people``, in memory and written to a folder."""
-    ds = mocap.assemble_mocap(max_seconds_per_source=SECONDS, progress=False, benchmark=people.PEOPLE)
-    out = tmp_path_factory.mktemp("people")
-    mocap.write_mocap(ds, out, max_seconds_per_source=SECONDS)
-    return ds, out
+    return build_slice(people.PEOPLE, SECONDS, tmp_path_factory.mktemp("people"))
 
 
 def test_split_keeps_the_test_people_out_of_training(built: tuple) -> None:
@@ -108,14 +101,7 @@ def test_mocap_subjects_are_mocaps_arrays(built: tuple, source_files: dict) -> N
     ds, _ = built
     ref = mocap.assemble_mocap(max_seconds_per_source=SECONDS, progress=False)
     assert set(ref.positions_3d) == {s for k in mocap.SPLIT.values() for s in k}
-    for s, actions in ref.positions_3d.items():
-        assert actions.keys() == ds.positions_3d[s].keys()
-        for a, x in actions.items():
-            np.testing.assert_array_equal(x, ds.positions_3d[s][a])
-            for u, v in zip(ref.positions_2d_noisy[s][a] + ref.positions_2d[s][a],
-                            ds.positions_2d_noisy[s][a] + ds.positions_2d[s][a]):
-                np.testing.assert_array_equal(u, v)
-        assert [c.position.tolist() for c in ref.cameras[s]] == [c.position.tolist() for c in ds.cameras[s]]
+    assert_subjects_equal(ref, ds)
 
 
 def test_builds_are_byte_identical_and_mocap_is_unchanged(source_files: dict, tmp_path: Path) -> None:
