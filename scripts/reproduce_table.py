@@ -1126,6 +1126,48 @@ def _bf16_parity(groups, source: str) -> list[str]:
     return out
 
 
+PAIRS = (  # (row, root), (row, root), what the difference measures; same seed = same start
+    (("weak", "gt"), ("weak_nobone", "gt"), "bone penalty, root gt"),
+    (("weak", "solve"), ("weak_nobone", "solve"), "bone penalty, root solve"),
+    (("weak", "gt"), ("weak_nowarmup", "gt"), "warm-up, root gt"),
+    (("weak", "solve"), ("weak_nowarmup", "solve"), "warm-up, root solve"),
+    (("weak", "solve"), ("weak", "gt"), "solving the root (solve against gt)"),
+    (("weak_mv", "gt"), ("weak", "gt"), "multi-view term, root gt"),
+    (("weak_mv", "solve"), ("weak", "solve"), "multi-view term, root solve"),
+    (("weak_mv_nobone", "solve"), ("weak_mv", "solve"), "no bone penalty with the multi-view term, root solve"),
+    (("weak", "solve"), ("full", None), "weak (WS-GCN, root solve) against full supervision"),
+    (("full_bf16", None), ("full", None), "bf16 against fp32, full"),
+    (("weak_bf16", "solve"), ("weak", "solve"), "bf16 against fp32, WS-GCN root solve"),
+)
+
+
+def _row_name(key_root: tuple[str, str | None]) -> str:
+    key, root = key_root
+    return f"`{key}`" + (f" (root {root})" if root else "")
+
+
+def _paired(groups, source: str) -> list[str]:
+    """Per-seed differences of test MPJPE between rows that differ in one thing. A seed fixes the
+    initial weights and the labelled batches (and, for the weak rows with a warm-up, the whole
+    warm-up), so the runs of one seed are paired and their difference is far less noisy than the
+    difference of the rows' means (one seed's luck is shared)."""
+    by = {(row["key"], row["root"]): {s.get("seed"): _get(s, "test", "mpjpe", "action_wise") for s in rs}
+          for row, rs in groups}
+    out = []
+    for a, b, what in PAIRS:
+        if a not in by or b not in by:
+            continue
+        seeds = sorted(k for k in by[a] if k in by[b] and by[a][k] is not None and by[b][k] is not None)
+        if not seeds:
+            continue
+        d = [by[a][k] - by[b][k] for k in seeds]
+        per = ", ".join(f"{x:+.1f}" for x in d)
+        out.append(f"- {what}: {float(np.mean(d)):+.1f} mm"
+                   + (f" ± {float(np.std(d)):.1f}" if len(d) > 1 else "")
+                   + f" (seeds {', '.join(map(str, seeds))}: {per}; {_row_name(a)} minus {_row_name(b)})")
+    return out
+
+
 def _sources(summaries: list[dict[str, Any]]) -> list[str]:
     found = {s.get("source") for s in summaries}
     return [x for x in DEFAULT_SOURCES if x in found] + sorted(x for x in found if x not in DEFAULT_SOURCES)
@@ -1323,6 +1365,12 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
         if parity:
             lines += ["bf16 against fp32 (issue 16: parity means the bf16 mean within one float32 seed std):", "",
                       *parity, ""]
+        paired = _paired(groups, source)
+        if paired:
+            lines += ["Paired differences of test MPJPE (mm; same seed, the first row minus the second; a seed "
+                      "fixes the initial weights and the labelled batches, and for the weak rows with a warm-up the "
+                      "whole warm-up, so one seed's luck is shared and cancels; mean ± std over the seeds both rows "
+                      "have):", "", *paired, ""]
         gaps = _gaps(groups, source)
         if gaps:
             lines += ["Gap to full supervision (mean test MPJPE, action-wise; issue 15 asks for the multi-view row "

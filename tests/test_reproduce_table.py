@@ -601,3 +601,13 @@ def test_bf16_rows_are_not_trained_without_native_bf16(rt, monkeypatch, capsys, 
              "--results", str(tmp_path / "R.md"), "--data", str(tmp_path / "nodata")])
     out = capsys.readouterr().out
     assert "full_bf16" in out and "weak_bf16" in out and "not trained here" not in out
+
+
+def test_paired_differences_use_the_seeds_both_rows_have(rt):
+    """Same-seed differences (a seed's luck cancels): mean ± std of the per-seed differences over
+    the seeds both rows have, not the difference of the rows' means."""
+    weak = [_summ("weak", "gt", k, t, 100.0) for k, t in enumerate((140.0, 130.0, 120.0))]
+    nobone = [_summ("weak_nobone", "gt", k, t, 100.0) for k, t in enumerate((143.0, 132.0))]  # no seed 2
+    lines = rt._paired(rt._groups(weak + nobone, "gt"), "gt")
+    assert lines == ["- bone penalty, root gt: -2.5 mm ± 0.5 (seeds 0, 1: -3.0, -2.0; `weak` (root gt) minus "
+                     "`weak_nobone` (root gt))"]
