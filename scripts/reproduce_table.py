@@ -1136,6 +1136,8 @@ PAIRS = (  # (row, root), (row, root), what the difference measures; same seed =
     (("weak_mv", "solve"), ("weak", "solve"), "multi-view term, root solve"),
     (("weak_mv_nobone", "solve"), ("weak_mv", "solve"), "no bone penalty with the multi-view term, root solve"),
     (("weak", "solve"), ("full", None), "weak (WS-GCN, root solve) against full supervision"),
+    (("full", None), ("semgcn_nonl", None), "non-local layers (full supervision)"),
+    (("full", None), ("martinez", None), "SemGCN with non-local layers against the Martinez baseline (full)"),
     (("full_bf16", None), ("full", None), "bf16 against fp32, full"),
     (("weak_bf16", "solve"), ("weak", "solve"), "bf16 against fp32, WS-GCN root solve"),
 )
