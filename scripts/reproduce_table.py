@@ -10,7 +10,8 @@ weak, warm-up, bone); ``weak_nowarmup`` (weak, bone, no warm-up) -- the weak one
 ``--roots``) -- plus ``semgcn_nonl`` (SemGCN without non-local layers) and ``martinez`` (the
 Martinez et al. baseline), both fully supervised; beyond the paper, ``weak_mv`` (WS-GCN plus the
 multi-view consistency term, config ``mocap_weak_mv``) and ``weak_mv_nobone`` (the same without
-the bone penalty), with either root; ``full_bf16`` and ``weak_bf16`` (``root: solve``): the
+the bone penalty), with either root; ``weak_motions`` (WS-GCN trained on the ``motions``
+benchmark: the unlabelled pool plus the DeepMimic clips; needs its files in ``--data``); ``full_bf16`` and ``weak_bf16`` (``root: solve``): the
 ``full`` and WS-GCN rows in bfloat16 mixed precision (``train.precision=bf16``, issue 16; trained
 only on a CPU with AMX-BF16 or AVX512-BF16, elsewhere skipped with one line), compared with their
 float32 rows in the section "bf16 against fp32"; each on the ``gt`` and ``noisy`` 2D sources
@@ -122,6 +123,14 @@ ROWS: list[dict[str, Any]] = [
      "overrides": ["train.bone_weight=0"], "root": "gt", "paper": None},
     {"key": "weak_mv_nobone", "label": "multi-view, warm-up, no bone (beyond the paper)", "config": "mocap_weak_mv",
      "overrides": ["train.bone_weight=0"], "root": "solve", "paper": None},
+    # WS-GCN trained on the `motions` benchmark: the unlabelled pool plus the 15 DeepMimic clips
+    # (issue 14; the same labelled, validation and test data): does unlabelled motion variety help?
+    # Evaluated on `mocap`'s test person like every row (and on `people`); no oracle figure (its
+    # per-epoch test pass would run on `motions`' four test people, not comparable).
+    {"key": "weak_motions", "label": "WS-GCN, unlabelled pool + DeepMimic clips (`motions`)", "config": "mocap_weak",
+     "overrides": ["data.name=motions"], "root": "gt", "paper": None, "data_name": "motions", "oracle": False},
+    {"key": "weak_motions", "label": "WS-GCN, unlabelled pool + DeepMimic clips (`motions`)", "config": "mocap_weak",
+     "overrides": ["data.name=motions"], "root": "solve", "paper": None, "data_name": "motions", "oracle": False},
     # bf16 mixed precision (issue 16): the same configs in bfloat16, for the accuracy-parity comparison
     {"key": "full_bf16", "label": "full, bf16", "config": "mocap_full", "overrides": ["train.precision=bf16"],
      "root": None, "paper": None, "bf16_of": "full"},
@@ -219,9 +228,9 @@ def would_be_config(config: str, sets: list[str]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=None)
-def data_fingerprint(data_dir: str, source: str) -> str | None:
-    """sha256 over the benchmark files a run of ``source`` reads; None when one is missing."""
-    return files_fingerprint(data_dir, source, DATA_FILES)
+def data_fingerprint(data_dir: str, source: str, name: str = "mocap") -> str | None:
+    """sha256 over the files of benchmark ``name`` a run of ``source`` reads; None when one is missing."""
+    return files_fingerprint(data_dir, source, tuple(f.replace("mocap", name) for f in DATA_FILES))
 
 
 def files_fingerprint(data_dir: str, source: str, files: tuple[str, ...]) -> str | None:
@@ -552,7 +561,7 @@ def find_row(key: str, root: str | None) -> dict[str, Any] | None:
 def job_sets(job: dict[str, Any]) -> list[str]:
     """The ``--set`` overrides of a job, besides data.dir and train.threads."""
     return [f"data.source={job['source']}", f"train.seed={job['seed']}",
-            *([ORACLE_SET] if job["kind"] == "table" else []), *job["overrides"],
+            *([ORACLE_SET] if job["kind"] == "table" and job.get("oracle", True) else []), *job["overrides"],
             *([f"train.root={job['root']}"] if job["root"] else []), *job["extra"]]
 
 
@@ -564,6 +573,7 @@ def table_job(row: dict[str, Any], source: str, seed: int, bone: float | None, a
     return {"kind": "table", "key": row["key"], "label": row["label"], "config": row["config"],
             "overrides": overrides, "extra": list(a.extra_set), "root": row["root"], "source": source,
             "seed": seed, "tag": row_tag(row), "run": str(Path(a.out) / source / name),
+            "data_name": row.get("data_name", "mocap"), "oracle": row.get("oracle", True),
             "summary": str(Path(a.summaries) / "runs" / source / f"{name}.json")}
 
 
@@ -586,7 +596,8 @@ class Fingerprints:
         self.probes = Probes(summaries, data_dir, self.code, compute=probe) if summaries is not None else None
 
     def __call__(self, job: dict[str, Any]) -> dict[str, Any]:
-        data = data_fingerprint(str(Path(self.data_dir).resolve()), job["source"]) if self.data_dir else None
+        data = (data_fingerprint(str(Path(self.data_dir).resolve()), job["source"], job.get("data_name", "mocap"))
+                if self.data_dir else None)
         return {"code": self.code, "config": config_fingerprint(would_be_config(job["config"], job_sets(job))),
                 "data": data}
 
@@ -898,7 +909,10 @@ def run_job(job: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
         result = run / "eval_test.json"
         best_st = run / "checkpoints" / "best.safetensors"
         if not result.is_file() or result.stat().st_mtime < best_st.stat().st_mtime:
-            subprocess.run(ws + ["evaluate", str(run), "--json", str(result)], check=True, stdout=subprocess.DEVNULL)
+            # the table's test set is `mocap`'s (the boxer), whatever benchmark the run trained on
+            same = [] if job.get("data_name", "mocap") == "mocap" else ["--set", "data.name=mocap"]
+            subprocess.run(ws + ["evaluate", str(run), "--json", str(result), *same], check=True,
+                           stdout=subprocess.DEVNULL)
     if code_fingerprint() != fp["code"]:
         print(f"WARNING {run}: the training code changed during the run; its summary is marked stale", flush=True)
         fp["code"] += "+changed-during-run"
@@ -1138,6 +1152,8 @@ PAIRS = (  # (row, root), (row, root), what the difference measures; same seed =
     (("weak", "solve"), ("full", None), "weak (WS-GCN, root solve) against full supervision"),
     (("full", None), ("semgcn_nonl", None), "non-local layers (full supervision)"),
     (("full", None), ("martinez", None), "SemGCN with non-local layers against the Martinez baseline (full)"),
+    (("weak_motions", "gt"), ("weak", "gt"), "DeepMimic clips in the unlabelled pool (`motions`), root gt"),
+    (("weak_motions", "solve"), ("weak", "solve"), "DeepMimic clips in the unlabelled pool (`motions`), root solve"),
     (("full_bf16", None), ("full", None), "bf16 against fp32, full"),
     (("weak_bf16", "solve"), ("weak", "solve"), "bf16 against fp32, WS-GCN root solve"),
 )
@@ -1590,6 +1606,7 @@ def main(argv: list[str] | None = None) -> int:
     # 2. the table, seed by seed
     jobs, waiting = [], []
     native, why = _bf16_native()
+    missing: set[str] = set()
     if not native and any(k in a.rows for k in BF16_ROWS):
         print(f"bf16 rows ({', '.join(BF16_ROWS)}) not trained here: {why}", flush=True)
     for seed in a.seeds:
@@ -1598,6 +1615,13 @@ def main(argv: list[str] | None = None) -> int:
                 if row["key"] not in a.rows or (row["root"] is not None and row["root"] not in a.roots):
                     continue
                 if row["key"] in BF16_ROWS and not native:
+                    continue
+                name = row.get("data_name", "mocap")
+                if name != "mocap" and not (Path(a.data) / f"data_3d_{name}.npz").is_file():
+                    if name not in missing:
+                        print(f"rows on `{name}` not trained: no {name} files in {a.data} "
+                              f"(wsgcn data build-mocap --out {a.data} --benchmark {name})", flush=True)
+                    missing.add(name)
                     continue
                 if row["config"] in BONE_CONFIGS and sweep["pending"]:
                     waiting.append(table_job(row, source, seed, None, a))

@@ -611,3 +611,26 @@ def test_paired_differences_use_the_seeds_both_rows_have(rt):
     lines = rt._paired(rt._groups(weak + nobone, "gt"), "gt")
     assert lines == ["- bone penalty, root gt: -2.5 mm ± 0.5 (seeds 0, 1: -3.0, -2.0; `weak` (root gt) minus "
                      "`weak_nobone` (root gt))"]
+
+
+def test_motions_rows_train_on_motions_and_are_tested_like_the_others(rt, tmp_path, capsys):
+    """The `motions` rows: data.name=motions, no oracle pass (its test people differ), the data
+    fingerprint over the `motions` files (the `mocap` rows' unchanged), and a one-line refusal
+    when those files are missing."""
+    a = rt.parse_args(["--out", str(tmp_path / "o"), "--summaries", str(tmp_path / "s")])
+    job = rt.table_job(rt.find_row("weak_motions", "solve"), "gt", 0, None, a)
+    sets = rt.job_sets(job)
+    assert "data.name=motions" in sets and rt.ORACLE_SET not in sets and job["data_name"] == "motions"
+    assert rt.ORACLE_SET in rt.job_sets(rt.table_job(rt.find_row("weak", "solve"), "gt", 0, None, a))
+    for name in ("mocap", "motions"):
+        for f in rt.DATA_FILES:
+            (tmp_path / "d" / f.replace("mocap", name).format(source="gt")).parent.mkdir(exist_ok=True)
+            (tmp_path / "d" / f.replace("mocap", name).format(source="gt")).write_bytes(name.encode())
+    d = str(tmp_path / "d")
+    assert rt.data_fingerprint(d, "gt") == rt.files_fingerprint(d, "gt", rt.DATA_FILES)
+    assert rt.data_fingerprint(d, "gt", "motions") not in (None, rt.data_fingerprint(d, "gt"))
+    rt.main(["--rows", "weak_motions", "--sources", "gt", "--seeds", "0", "--dry-run", "--no-probes",
+             "--bone-weights", "--out", str(tmp_path / "o"), "--summaries", str(tmp_path / "s"),
+             "--results", str(tmp_path / "R.md"), "--data", str(tmp_path / "nodata")])
+    out = capsys.readouterr().out
+    assert f"rows on `motions` not trained: no motions files in {tmp_path / 'nodata'}" in out
