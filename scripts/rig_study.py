@@ -15,6 +15,9 @@ on the pose. This script measures that part on finished runs, without retraining
    joint error splits exactly into |mean|² + variance: the *constant share* is the first part's
    fraction. The MPJPE after subtracting the offsets (rotated back into each pose) is what is left
    when a lifter would have learned the person's joint definitions and nothing else.
+4. *scale*: the mean over poses of the predicted skeleton's summed bone lengths over the true
+   one's (1.0: the right size; a run with ``root: solve`` learns its unlabelled scale from the
+   labelled person and the bone penalty only).
 
 The offsets are fitted on the very poses they are removed from (in-sample): the share is an upper
 bound of what the rig definitions explain (a systematic pose bias of the lifter, e.g. a too
@@ -66,9 +69,12 @@ def offsets(pred: np.ndarray, gt: np.ndarray, groups: np.ndarray, skel) -> dict[
         bias = err[m].mean(0)                                   # (J, 3) body frame
         fixed = pred[m] - np.einsum("nij,kj->nki", rot[m], bias)  # offsets rotated back per pose
         sq = float(np.mean(np.sum(err[m] ** 2, axis=-1)))
+        bones = [(j, q) for j, q in enumerate(skel.parents) if q >= 0]
+        length = lambda x: sum(np.linalg.norm(x[:, j] - x[:, q], axis=-1) for j, q in bones)  # noqa: E731
         out[g] = {"poses": int(m.sum()), "mpjpe": float(mpjpe(pred[m], gt[m]).mean()),
                   "mpjpe_fixed": float(mpjpe(fixed, gt[m]).mean()),
                   "constant_share": float(np.mean(np.sum(bias ** 2, -1))) / sq if sq > 0 else 0.0,
+                  "scale": float(np.mean(length(pred[m]) / length(gt[m]))),
                   "offset_mm": {n: float(np.linalg.norm(bias[j]) * 1000) for j, n in enumerate(skel.names)}}
     return out
 
@@ -101,15 +107,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     people = sorted({g for r in results.values() for g in r})
     print("| run | person | poses | MPJPE | MPJPE, offsets removed | constant share of squared error "
-          "| offset RHip / LHip / Thorax / Head |")
-    print("|---|---|---|---|---|---|---|")
+          "| offset RHip / LHip / Thorax / Head | scale |")
+    print("|---|---|---|---|---|---|---|---|")
     for run, r in results.items():
         for g in people:
             x = r[g]
             o = x["offset_mm"]
             print(f"| {Path(run).name} | {g} | {x['poses']} | {x['mpjpe']:.1f} | {x['mpjpe_fixed']:.1f} "
                   f"| {100 * x['constant_share']:.0f} % | {o['RHip']:.0f} / {o['LHip']:.0f} / {o['Thorax']:.0f}"
-                  f" / {o['Head']:.0f} |")
+                  f" / {o['Head']:.0f} | {x['scale']:.3f} |")
     return 0
 
 

@@ -75,3 +75,9 @@ def test_zero_mean_noise_is_not_constant(rs):
         assert res[g]["constant_share"] < 0.01
         assert res[g]["mpjpe_fixed"] == pytest.approx(res[g]["mpjpe"], rel=0.01)
         assert res[g]["poses"] == 2000
+
+
+def test_scale_is_the_ratio_of_summed_bone_lengths(rs):
+    gt = _poses(30, np.random.default_rng(3))
+    res = rs.offsets(0.9 * gt, gt, np.array(["a"] * 30), H36M16)["a"]
+    assert res["scale"] == pytest.approx(0.9)
