@@ -63,14 +63,14 @@ def offsets(pred: np.ndarray, gt: np.ndarray, groups: np.ndarray, skel) -> dict[
     gt = gt - gt[:, :1]
     rot = body_frames(gt, skel)
     err = np.einsum("nkj,nji->nki", pred - gt, rot)  # body-frame errors (N, J, 3)
+    bones = [(j, q) for j, q in enumerate(skel.parents) if q >= 0]
+    length = lambda x: sum(np.linalg.norm(x[:, j] - x[:, q], axis=-1) for j, q in bones)  # noqa: E731
     out = {}
     for g in sorted(set(groups)):
         m = groups == g
         bias = err[m].mean(0)                                   # (J, 3) body frame
         fixed = pred[m] - np.einsum("nij,kj->nki", rot[m], bias)  # offsets rotated back per pose
         sq = float(np.mean(np.sum(err[m] ** 2, axis=-1)))
-        bones = [(j, q) for j, q in enumerate(skel.parents) if q >= 0]
-        length = lambda x: sum(np.linalg.norm(x[:, j] - x[:, q], axis=-1) for j, q in bones)  # noqa: E731
         out[g] = {"poses": int(m.sum()), "mpjpe": float(mpjpe(pred[m], gt[m]).mean()),
                   "mpjpe_fixed": float(mpjpe(fixed, gt[m]).mean()),
                   "constant_share": float(np.mean(np.sum(bias ** 2, -1))) / sq if sq > 0 else 0.0,

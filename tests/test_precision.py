@@ -4,15 +4,14 @@ docs/PERFORMANCE.md, and a bf16 training step that learns with float32 master st
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from wsgcn import codec, precision
-from wsgcn.config import config_from_dict
-from wsgcn.data.splits import load_test
+from wsgcn import precision
 from wsgcn.lift import Lifter
 from wsgcn.models import MartinezBaseline, SemGCN
 from wsgcn.skeleton import get_skeleton
@@ -20,6 +19,8 @@ from wsgcn.train import load_run_data
 from wsgcn.train.steps import TwoStreams, step_losses
 
 from synthetic import synthetic_config
+
+REPO = Path(__file__).resolve().parent.parent
 
 CPUINFO = """processor\t: 0
 model name\t: Some CPU
@@ -94,15 +95,11 @@ def test_bf16_outputs_agree_with_fp32_within_the_stated_tolerance(mocap_slice: P
     """The tolerance of docs/PERFORMANCE.md: with the bundled weights on the test person, the
     per-joint distance between bf16 and fp32 predictions is 12 mm or less on average and the
     MPJPE moves by less than 1 mm (measured: 7.7 mm mean, MPJPE +0.04 mm on the whole test person)."""
-    lifter = Lifter.from_checkpoint(None)
-    cfg = config_from_dict(lifter.meta["config"])
-    cfg.data.dir = str(mocap_slice)
-    test = load_test(cfg)
-    p32 = codec.predict(lifter.model, test.inputs)
-    p16 = codec.predict(lifter.model, test.inputs, precision="bf16")
-    dist = np.linalg.norm(p16 - p32, axis=-1) * 1000
-    target = test.targets.numpy()
-    e32, e16 = (float(np.linalg.norm(p - target, axis=-1).mean() * 1000) for p in (p32, p16))
+    spec = importlib.util.spec_from_file_location("bf16_tolerance", REPO / "benchmarks" / "bf16_tolerance.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # the measurement docs/PERFORMANCE.md quotes, on the test slice
+    r = bench.agreement(None, str(mocap_slice))
+    dist, e32, e16 = r["dist"], r["mpjpe_fp32"], r["mpjpe_bf16"]
     assert 0 < dist.mean() <= 12.0, dist.mean()
     assert abs(e16 - e32) < 1.0, (e32, e16)
 
