@@ -57,6 +57,7 @@ def test_unknown_key_suggests_closest(tmp_path):
     ("train.lr=[1]", "train.lr must be a number"),
     ("train.root=sometimes", "train.root must be 'gt' or 'solve'"),
     ("data.joints=15", "data.joints must be 16 or 17"),
+    ("train.multiview_form=scaled", "train.multiview_form must be 'absolute' or 'relative'"),
     ("noequals", "expected key=value"),
 ])
 def test_bad_values_are_named(item, msg):

@@ -249,3 +249,38 @@ def test_multiview_shape_errors():
         multiview_consistency(cam, rot[:3], torch.zeros(4, dtype=torch.long))
     with pytest.raises(WsgcnError, match="group"):
         multiview_consistency(cam, rot, torch.zeros(3, dtype=torch.long))
+
+
+def test_multiview_relative_form_is_blind_to_scale_and_has_no_pull_to_shrink():
+    """train.multiview_form: relative divides each group's spread by its mean squared joint norm:
+    the same value for s X as for X, in [0, 1], and a gradient with no component along X (the
+    absolute form's has 2 L: it pulls towards smaller poses, docs/METHOD.md §5)."""
+    cam, rot = views_of(_world_pose())
+    group = torch.zeros(4, dtype=torch.long)
+    assert float(multiview_consistency(cam, rot, group, relative=True)) < 1e-20
+    wrong = cam.clone()
+    wrong[2, :, 2] *= 1.3
+    rel = multiview_consistency(wrong, rot, group, relative=True)
+    # hand computation: the absolute spread over the mean squared norm of the group's rows and joints
+    w = torch.einsum("vkj,vji->vki", wrong, rot)
+    size = float((wrong ** 2).sum(-1).mean())
+    assert float(rel) == pytest.approx(float(((w - w.mean(0)) ** 2).sum(-1).mean()) / (size + 1e-8), rel=1e-9)
+    assert 0 < float(rel) < 1
+    for s in (0.5, 3.0):
+        assert float(multiview_consistency(s * wrong, rot, group, relative=True)) == pytest.approx(float(rel),
+                                                                                                  rel=1e-6)
+    x = wrong.clone().requires_grad_(True)
+    multiview_consistency(x, rot, group, relative=True).backward()
+    assert abs(float((x.grad * wrong).sum())) < 1e-6 * float(x.grad.norm() * wrong.norm())  # eps only
+    y = wrong.clone().requires_grad_(True)
+    absolute = multiview_consistency(y, rot, group)
+    absolute.backward()
+    assert float((y.grad * wrong).sum()) == pytest.approx(2 * float(absolute.detach()), rel=1e-9)
+    # each group divides by its own size: a second instant 2x larger changes nothing
+    cam_b, rot_b = views_of(_world_pose(1))
+    both = torch.cat([wrong, 2 * cam_b])
+    g2 = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    got = float(multiview_consistency(both, torch.cat([rot, rot_b]), g2, relative=True))
+    assert got == pytest.approx(float(rel) / 2, rel=1e-9)  # group 1 is consistent: half the rows, spread 0
+    z = (wrong + 0.01).clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda p: multiview_consistency(p, rot, group, relative=True), (z,))

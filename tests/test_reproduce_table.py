@@ -96,6 +96,14 @@ def test_config_keys_added_later_keep_older_summaries_current(rt):
     assert rt.config_fingerprint(cfg) == rt.config_fingerprint(before_the_key)
     assert rt.config_fingerprint(rt.would_be_config("mocap_weak", ["train.seed=0", "train.multiview_weight=0.1"])) \
         != rt.config_fingerprint(cfg)
+    # train.multiview_form: absolute is the form the multi-view rows were trained with before the key existed
+    mv = rt.would_be_config("mocap_weak_mv", ["train.seed=0"])
+    assert mv["train"]["multiview_form"] == "absolute"
+    mv_before = json.loads(json.dumps(mv))
+    del mv_before["train"]["multiview_form"]
+    assert rt.config_fingerprint(mv) == rt.config_fingerprint(mv_before)
+    assert rt.config_fingerprint(rt.would_be_config("mocap_weak_mv", ["train.seed=0", "train.multiview_form=relative"])) \
+        != rt.config_fingerprint(mv)
 
 
 def test_skip_logic(rt):
@@ -634,3 +642,23 @@ def test_motions_rows_train_on_motions_and_are_tested_like_the_others(rt, tmp_pa
              "--results", str(tmp_path / "R.md"), "--data", str(tmp_path / "nodata")])
     out = capsys.readouterr().out
     assert f"rows on `motions` not trained: no motions files in {tmp_path / 'nodata'}" in out
+
+
+def test_noisy_source_is_cut_to_the_paper_rows(rt, monkeypatch, capsys, tmp_path):
+    """By default the `noisy` source trains only the paper's four rows with `root: gt` (the cut of
+    issue 12), `gt` every row; rows named with --rows train on every source given."""
+    monkeypatch.setattr(rt, "_bf16_native", lambda: (True, "CPU with AMX-BF16"))
+    common = ["--seeds", "0", "--dry-run", "--no-probes", "--bone-weights", "--out", str(tmp_path / "o"),
+              "--summaries", str(tmp_path / "s"), "--results", str(tmp_path / "R.md"), "--data", str(tmp_path / "d")]
+    rt.main(["--sources", "noisy", *common])
+    planned = {line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("noisy ")}
+    assert planned == {"full", "weak_nobone_gt", "weak_gt", "weak_nowarmup_gt"}
+    rt.main(["--sources", "gt", *common])
+    planned = {line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("gt ")}
+    # every row but the two `motions` ones (no motions files in this empty data folder)
+    assert {"weak_solve", "martinez", "weak_mv_nobone_solve", "weak_bf16_solve"} <= planned \
+        and len(planned) == len(rt.ROWS) - 2
+    rt.main(["--sources", "noisy", "--rows", "weak", "--roots", "solve", *common])
+    planned = {line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("noisy ")}
+    assert planned == {"weak_solve"}
+    assert rt.table_size() == (len(rt.ROWS) + 4) * 3

@@ -71,6 +71,9 @@ class TrainConfig:
     # (docs/METHOD.md §5); > 0 also draws the unlabelled batches as whole view groups (§7).
     # 0 (default) trains exactly as without the term.
     multiview_weight: float = 0.0
+    # absolute: the spread in m^2 (pulls towards smaller poses, METHOD.md §5); relative: the spread
+    # divided by the group's mean squared joint norm (dimensionless, blind to a common scale)
+    multiview_form: str = "absolute"
     seed: int = 0
     eval_every: int = 1  # epochs between validation passes
     threads: int = 0  # torch intra-op threads; 0 keeps torch's default
@@ -117,6 +120,8 @@ class Config:
             (self.train.eval_every >= 1, "train.eval_every must be >= 1"),
             (self.train.device in ("auto", "cpu", "cuda"), "train.device must be 'auto', 'cpu' or 'cuda'"),
             (self.train.precision in ("fp32", "bf16"), "train.precision must be 'fp32' or 'bf16'"),
+            (self.train.multiview_form in ("absolute", "relative"),
+             "train.multiview_form must be 'absolute' or 'relative'"),
             (self.train.reprojection_weight >= 0 and self.train.bone_weight >= 0 and self.train.multiview_weight >= 0,
              "loss weights must be >= 0"),
             (self.train.multiview_weight == 0 or self.train.supervision == "weak",

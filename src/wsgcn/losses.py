@@ -140,7 +140,11 @@ def bone_length_penalty(pred_labelled: torch.Tensor, pred_unlabelled: torch.Tens
     return (a - b).abs().mean()
 
 
-def multiview_consistency(pred_rel: torch.Tensor, rotation: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
+RELATIVE_EPS = 1e-8  # m^2: keeps the relative multi-view form finite for a pose collapsed to its root
+
+
+def multiview_consistency(pred_rel: torch.Tensor, rotation: torch.Tensor, group: torch.Tensor,
+                          relative: bool = False) -> torch.Tensor:
     """Spread of the views of one instant around their consensus [m^2] (docs/METHOD.md §5).
 
     ``pred_rel`` (B, J, 3) root-relative camera-frame predictions [m]; ``rotation`` (B, 3, 3)
@@ -155,6 +159,11 @@ def multiview_consistency(pred_rel: torch.Tensor, rotation: torch.Tensor, group:
     2 (W_v - mean) whether or not the mean is detached (the deviations sum to 0), so detaching
     would change nothing. A common scale, s X in every view, is as consistent as X for every s
     (§5: the term cannot fix the global scale that ``root: solve`` leaves open).
+
+    ``relative=True`` (``train.multiview_form: relative``): each row's squared distances are
+    divided by its group's size S_g, the mean over the group's rows and joints of |W|^2 (+ 1e-8
+    m^2), so the loss is dimensionless, in [0, 1], and the same for s X as for X: it has no pull
+    towards smaller poses (the plain form's value, and so its gradient, scales with s^2).
     """
     _check_pose("pred_rel", pred_rel, 3)
     B = pred_rel.shape[0]
@@ -173,4 +182,8 @@ def multiview_consistency(pred_rel: torch.Tensor, rotation: torch.Tensor, group:
     sums = world.new_zeros((len(ids),) + tuple(world.shape[1:])).index_add(0, inv, world)
     mean = sums / counts.to(world.dtype)[:, None, None]
     sq = ((world - mean[inv]) ** 2).sum(-1)  # (B, J)
+    if relative:  # divide by the group's mean squared joint norm (rotations keep norms: no rotation needed)
+        norms = (pred_rel ** 2).sum(-1).mean(-1)  # (B,)
+        size = norms.new_zeros(len(ids)).index_add(0, inv, norms) / counts.to(norms.dtype)
+        sq = sq / (size[inv] + RELATIVE_EPS)[:, None]
     return (sq * used[:, None].to(sq.dtype)).sum() / (n * pred_rel.shape[1])

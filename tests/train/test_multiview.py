@@ -98,6 +98,13 @@ def test_multiview_step_reads_no_unlabelled_3d_with_root_solve(synthetic_h36m: P
     out = step_losses(TwoStreams(model), cfg, data, torch.arange(64), iu, get_skeleton(16))
     assert all(torch.isfinite(v) for v in out.values()) and out["loss_mv"] > 0
     out["loss"].backward()
+    # train.multiview_form: relative reaches the step: the same spread over the groups' squared size
+    rel_cfg = synthetic_config(synthetic_h36m, "train.multiview_weight=0.1", "train.multiview_form=relative")
+    torch.manual_seed(0)
+    rel = step_losses(TwoStreams(build_model_from_config(rel_cfg).train()), rel_cfg, data, torch.arange(64), iu,
+                      get_skeleton(16))
+    got, plain = float(rel["loss_mv"].detach()), float(out["loss_mv"].detach())
+    assert 0 < got < 1 and got != pytest.approx(plain)
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
 
 

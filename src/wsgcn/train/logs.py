@@ -68,7 +68,8 @@ def _multiview_lines(cfg: Config, data: RunData) -> list[str]:
     if cfg.train.multiview_weight == 0 or cfg.train.supervision != "weak":
         return []
     table, left_out = complete_groups(data.unlabelled.group)
-    return [f"- multi-view consistency (docs/METHOD.md §5): weight {cfg.train.multiview_weight}, unlabelled batches of "
+    return [f"- multi-view consistency (docs/METHOD.md §5): weight {cfg.train.multiview_weight}, "
+            f"{cfg.train.multiview_form} form, unlabelled batches of "
             f"whole view groups ({table.shape[0]} instants x {table.shape[1]} views; {left_out} unlabelled rows "
             "outside a complete group are not drawn); camera rotations only, no 3D label"]
 

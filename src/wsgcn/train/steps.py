@@ -85,6 +85,7 @@ def step_losses(net: nn.Module, cfg: Config, data: RunData, il: torch.Tensor, iu
             out["loss"] = out["loss"] + t.bone_weight * out["loss_bone"]
         if t.multiview_weight > 0:
             u = data.unlabelled
-            out["loss_mv"] = losses.multiview_consistency(rel_u, u.rotation[iu], u.group[iu])
+            out["loss_mv"] = losses.multiview_consistency(rel_u, u.rotation[iu], u.group[iu],
+                                                          relative=t.multiview_form == "relative")
             out["loss"] = out["loss"] + t.multiview_weight * out["loss_mv"]
     return out
