@@ -27,9 +27,9 @@ from wsgcn.models import LiteralSemGCN, SemGCN
 from wsgcn.precision import autocast, cpu_name
 from wsgcn.skeleton import H36M16
 
-# aten operator name -> kind of work (the rest is "element-wise and other")
+# aten operator name -> kind of work (the rest, matrix-vector `mv` included, is "element-wise and other")
 KINDS = {
-    "matrix products": ("mm", "addmm", "bmm", "baddbmm", "matmul", "linear", "addmm_", "mm_", "_addmm_activation"),
+    "matrix products": ("mm", "addmm", "addmm_", "bmm", "baddbmm", "baddbmm_"),
     "BatchNorm": ("native_batch_norm", "native_batch_norm_backward", "_native_batch_norm_legit",
                   "_native_batch_norm_legit_functional", "_native_batch_norm_legit_no_training",
                   "batch_norm_backward"),
