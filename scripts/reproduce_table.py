@@ -43,7 +43,11 @@ Before the table, the bone-length weight of the rows with the bone penalty is ch
 validation split (``--bone-weights``: one `mocap_weak` run per weight, seed 0, 2D source
 ``--tune-source``, `root: solve`; the test split is never read). These runs leave summaries under
 ``docs/results/tuning/bone_<w>.json`` too; ``--bone-weights`` with no values keeps the configs'
-value. The bone rows wait until the whole sweep is done.
+value. The bone rows wait until the whole sweep is done. ``--mv-weights W ...`` (opt-in) runs the
+same kind of sweep for ``train.multiview_weight`` (`mocap_weak_mv`, `root: solve`, seed 0; summaries
+``docs/results/tuning/mv_<w>.json``) but holds nothing back: the multi-view rows train with the
+weight ``configs/mocap_weak_mv.yaml`` holds, and RESULTS.md says whether it is the one best on
+validation (if not, change the config and those rows retrain: the config stays the source of truth).
 
 docs/RESULTS.md (and docs/img/results_curves.png) is rebuilt from *all* valid summaries on disk
 after every finished run, whichever part of the table this invocation trains.
@@ -64,6 +68,7 @@ as they are) and rebuilds RESULTS.md.
     python scripts/reproduce_table.py --budget-min 50 --jobs 2 --threads 1
     python scripts/reproduce_table.py --rows full weak --roots solve --sources gt --seeds 0 1 2
     python scripts/reproduce_table.py --collect-only                 # only rebuild RESULTS.md
+    python scripts/reproduce_table.py --rows weak_mv --roots solve --sources gt --seeds 0 --mv-weights 0.03 0.3 1
     python scripts/reproduce_table.py --collect-only --accept-stale  # also use runs of older code
     python scripts/reproduce_table.py --people-only --sources gt     # per-person rows of kept run folders
 
@@ -152,6 +157,15 @@ ROWS: list[dict[str, Any]] = [
 ROW_KEYS = list(dict.fromkeys(r["key"] for r in ROWS))
 
 BONE_CONFIGS = ("mocap_weak", "mocap_weak_nowarmup")  # rows whose bone weight is chosen by the sweep
+# validation sweeps of a loss weight (seed 0, `root: solve`, --tune-source; the test split is never read):
+# the bone sweep chooses the weight of BONE_CONFIGS' rows; the multi-view sweep (--mv-weights, opt-in) only
+# reports whether the config's weight is the best on validation (the config stays the source of truth)
+SWEEPS = {
+    "bone": {"config": "mocap_weak", "set": "train.bone_weight", "row": ("weak", "solve"),
+             "label": "bone-weight sweep", "what": "bone weight"},
+    "mv": {"config": "mocap_weak_mv", "set": "train.multiview_weight", "row": ("weak_mv", "solve"),
+           "label": "multi-view weight sweep", "what": "multi-view weight"},
+}
 BF16_ROWS = tuple(r["key"] for r in ROWS if r.get("bf16_of"))  # trained only where bf16 is native
 PAPER_ORDER = ("full", "weak", "weak_nobone", "weak_nowarmup")  # lowest MPJPE first, as in the paper
 DEFAULT_SEEDS = [0, 1, 2]
@@ -600,12 +614,14 @@ def table_job(row: dict[str, Any], source: str, seed: int, bone: float | None, a
             "summary": str(Path(a.summaries) / "runs" / source / f"{name}.json")}
 
 
-def tuning_job(weight: float, a: argparse.Namespace) -> dict[str, Any]:
-    return {"kind": "tuning", "key": "bone_sweep", "label": "bone-weight sweep", "config": "mocap_weak",
-            "overrides": [f"train.bone_weight={weight:g}"], "extra": list(a.extra_set), "root": "solve",
-            "source": a.tune_source, "seed": 0, "weight": weight, "tag": f"bone_{weight:g}",
-            "run": str(Path(a.out) / "bone_sweep" / f"bone_{weight:g}"),
-            "summary": str(Path(a.summaries) / "tuning" / f"bone_{weight:g}.json")}
+def tuning_job(weight: float, a: argparse.Namespace, sweep: str = "bone") -> dict[str, Any]:
+    """One validation run of a loss-weight sweep (:data:`SWEEPS`): seed 0, `root: solve`, ``--tune-source``."""
+    sw = SWEEPS[sweep]
+    return {"kind": "tuning", "key": f"{sweep}_sweep", "label": sw["label"], "config": sw["config"],
+            "overrides": [f"{sw['set']}={weight:g}"], "extra": list(a.extra_set), "root": "solve",
+            "source": a.tune_source, "seed": 0, "weight": weight, "tag": f"{sweep}_{weight:g}",
+            "run": str(Path(a.out) / f"{sweep}_sweep" / f"{sweep}_{weight:g}"),
+            "summary": str(Path(a.summaries) / "tuning" / f"{sweep}_{weight:g}.json")}
 
 
 class Fingerprints:
@@ -626,7 +642,8 @@ class Fingerprints:
 
     def classify(self, summary: dict[str, Any] | None, job: dict[str, Any]) -> str:
         """:func:`classify` of ``summary`` against ``job``, older code judged by its behaviour probe."""
-        row = find_row(job["key"], job["root"]) if job["kind"] == "table" else find_row("weak", "solve")
+        row = (find_row(job["key"], job["root"]) if job["kind"] == "table"
+               else find_row(*SWEEPS[job["key"].removesuffix("_sweep")]["row"]))
         same = None
         if self.probes is not None and row is not None:
             same = functools.partial(self.probes.same, row=row)
@@ -644,9 +661,44 @@ def read_summary(path: str | os.PathLike) -> dict[str, Any] | None:
 def bone_sweep(a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
     """State of the bone-weight sweep: its jobs with their summaries and status, the chosen
     weight (None: keep the configs' value, or not chosen yet when ``pending``)."""
-    out: dict[str, Any] = {"jobs": [], "choice": None, "pending": False}
-    for w in a.bone_weights:
-        job = tuning_job(w, a)
+    return _sweep_state("bone", a.bone_weights, a, fps)
+
+
+def mv_sweep(a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
+    """State of the multi-view weight sweep: the weights of ``--mv-weights``, or else those whose
+    summaries lie in ``<summaries>/tuning/`` (so the page keeps the sweep once it ran), with the
+    weight best on validation (``choice``) and the weight `mocap_weak_mv` holds (``config_value``)."""
+    weights = list(a.mv_weights)
+    if not weights:
+        for path in sorted((Path(a.summaries) / "tuning").glob("mv_*.json")):
+            w = (read_summary(path) or {}).get("weight")
+            if isinstance(w, (int, float)) and w not in weights:
+                weights.append(float(w))
+    cv = would_be_config(SWEEPS["mv"]["config"], [])["train"]["multiview_weight"]
+    if weights and not any(math.isclose(w, cv, rel_tol=1e-9) for w in weights):
+        weights.append(float(cv))  # a sweep always compares with the config's weight
+    out = _sweep_state("mv", sorted(weights), a, fps)
+    out["config_value"] = cv
+    for job in out["jobs"]:
+        # the config's own weight: the table's seed-0 run of that row is the same training (its per-epoch
+        # test pass only reads the test split), so it stands in for a sweep run of its own
+        if job["result"] is None and math.isclose(job["weight"], cv, rel_tol=1e-9):
+            tj = table_job(find_row(*SWEEPS["mv"]["row"]), job["source"], 0, None, a)
+            ts = read_summary(tj["summary"])
+            status = fps.classify(ts, tj)
+            if usable(status, a.accept_stale) and ts.get("best_val_mpjpe") is not None:
+                job.update(result=ts, status=status, from_table=tj["summary"])
+    if out["jobs"] and all(j["result"] is not None and j["result"].get("best_val_mpjpe") is not None
+                           for j in out["jobs"]):
+        out["choice"] = min(out["jobs"], key=lambda j: j["result"]["best_val_mpjpe"])["weight"]
+        out["pending"] = False
+    return out
+
+
+def _sweep_state(sweep: str, weights: Iterable[float], a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
+    out: dict[str, Any] = {"sweep": sweep, "jobs": [], "choice": None, "pending": False}
+    for w in weights:
+        job = tuning_job(w, a, sweep)
         job["fp"] = fps(job)
         s = read_summary(job["summary"])
         job["status"] = fps.classify(s, job)
@@ -994,6 +1046,7 @@ def collect(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str,
     """Every summary on disk, classified against the current code, configs and data."""
     fps = fps or Fingerprints(a.data if _has_data(a.data) else None, a.summaries, a.probes)
     sweep = bone_sweep(a, fps)
+    mv = mv_sweep(a, fps)
     used, unused = [], []
     for path in sorted((Path(a.summaries) / "runs").glob("*/*.json")):
         s = read_summary(path)
@@ -1014,8 +1067,8 @@ def collect(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str,
         else:
             unused.append((path, status))
     people = ({x: people_fingerprint(fps.data_dir, x) for x in _sources(used)} if fps.data_dir else None)
-    return {"summaries": used, "unused": unused, "sweep": sweep, "data_checked": fps.data_dir is not None,
-            "people_data": people}
+    return {"summaries": used, "unused": unused, "sweep": sweep, "mv_sweep": mv,
+            "data_checked": fps.data_dir is not None, "people_data": people}
 
 
 def _has_data(data: str) -> bool:
@@ -1025,7 +1078,7 @@ def _has_data(data: str) -> bool:
 def rebuild(a: argparse.Namespace, fps: Fingerprints | None = None) -> dict[str, Any]:
     c = collect(a, fps)
     figure = Path(a.figure) if a.figure else Path(a.results).parent / "img" / "results_curves.png"
-    write_results(c["summaries"], a.results, figure, sweep=c["sweep"], unused=c["unused"],
+    write_results(c["summaries"], a.results, figure, sweep=c["sweep"], mv_sweep=c["mv_sweep"], unused=c["unused"],
                   data_checked=c["data_checked"], summaries_dir=a.summaries, people_data=c["people_data"])
     return c
 
@@ -1273,12 +1326,14 @@ def people_section(summaries: list[dict[str, Any]], people_data: dict[str, str |
 
 
 def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, figure: str | os.PathLike, *,
-                  sweep: dict[str, Any] | None = None, unused: Iterable[tuple[Any, str]] = (),
+                  sweep: dict[str, Any] | None = None, mv_sweep: dict[str, Any] | None = None,
+                  unused: Iterable[tuple[Any, str]] = (),
                   data_checked: bool = True, summaries_dir: str | os.PathLike | None = None,
                   people_data: dict[str, str | None] | None = None) -> None:
     """Write the results page (and its figure) from run summaries (the dicts
     :func:`build_summary` writes; ``_status`` ``stale-code`` marks accepted older-code runs;
-    ``people_data``: fingerprints of the `people` files at hand by source, see :func:`people_section`)."""
+    ``people_data``: fingerprints of the `people` files at hand by source, see :func:`people_section`;
+    ``sweep``/``mv_sweep``: the states :func:`bone_sweep` and :func:`mv_sweep` return)."""
     from wsgcn.io import write_text
 
     results, figure = Path(results), Path(figure)
@@ -1291,8 +1346,10 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
     train_min = sum(float(s.get("train_s") or 0.0) for s in summaries) / 60
     tuning = [j["result"] for j in (sweep or {}).get("jobs", []) if j.get("result")]
     tune_min = sum(float(s.get("train_s") or 0.0) for s in tuning) / 60
+    mv_tuning = [j["result"] for j in (mv_sweep or {}).get("jobs", []) if j.get("result") and not j.get("from_table")]
+    mv_min = sum(float(s.get("train_s") or 0.0) for s in mv_tuning) / 60
     machines = Counter((_get(s, "machine", "cpu") or "unknown CPU", _get(s, "machine", "cpu_count"))
-                       for s in [*summaries, *tuning])
+                       for s in [*summaries, *tuning, *mv_tuning])
     setups = Counter((s.get("threads"), s.get("jobs")) for s in summaries)
     complete = table_size()
     n_default = sum(1 for s in summaries if s.get("source") in DEFAULT_SOURCES and s.get("seed") in DEFAULT_SEEDS
@@ -1310,6 +1367,7 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
         + (" (**partial**; rows with fewer than 3 seeds are marked)." if n_default < complete else "."),
         f"Machine time: {train_min:.0f} min in training steps summed over these runs"
         + (f", + {tune_min:.0f} min for the bone-weight sweep" if tuning else "")
+        + (f", + {mv_min:.0f} min for the multi-view weight sweep" if mv_tuning else "")
         + " (time in training steps: validation and test passes excluded; it varies with what else the "
         "machine runs)"
         + ("; " + "; ".join(f"{n} run(s) on {cpu} ({cnt} CPU cores)" for (cpu, cnt), n in machines.most_common())
@@ -1356,6 +1414,7 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
         else:
             lines += [f"Bone-weight sweep not finished yet ({len(done)} of {len(sweep['jobs'])} weights: {txt or 'none'}); "
                       "the rows with the bone penalty wait for it.", ""]
+    lines += mv_sweep_lines(mv_sweep)
     if summaries:
         lines += [f"Validation MPJPE per epoch (mean over seeds): ![validation curves]"
                   f"({Path(os.path.relpath(figure, results.parent)).as_posix()})", ""]
@@ -1436,6 +1495,31 @@ def write_results(summaries: list[dict[str, Any]], results: str | os.PathLike, f
     write_text(results, "\n".join(lines).rstrip("\n") + "\n")
 
 
+def mv_sweep_lines(mv: dict[str, Any] | None) -> list[str]:
+    """The results page's paragraph on the multi-view weight sweep (empty without one): validation
+    MPJPE per weight and whether `mocap_weak_mv`'s weight, which the table's multi-view rows train
+    with, is the one best on validation."""
+    if not mv or not mv.get("jobs"):
+        return []
+    done = [j for j in mv["jobs"] if j.get("result") and j["result"].get("best_val_mpjpe") is not None]
+    txt = ", ".join(f"{j['weight']:g} → {j['result']['best_val_mpjpe']:.1f} mm"
+                    + (" (the table's seed-0 run)" if j.get("from_table") else "") for j in done) or "none"
+    head = (f"Multi-view weight (`train.multiview_weight`, absolute form) on validation (`mocap_weak_mv`, "
+            f"`root: solve`, 2D source `{mv['jobs'][0]['source']}`, seed 0, one run per weight; the test split is not "
+            f"read): {txt}")
+    cv = mv.get("config_value")
+    if mv.get("choice") is None:
+        return [head + f" ({len(done)} of {len(mv['jobs'])} weights done; the table's multi-view rows train with the "
+                       f"config's {cv:g} meanwhile).", ""]
+    best = mv["choice"]
+    if cv is not None and math.isclose(best, cv, rel_tol=1e-9):
+        verdict = f"best **{best:g}**, the weight `configs/mocap_weak_mv.yaml` holds and the multi-view rows use."
+    else:
+        verdict = (f"best **{best:g}**; `configs/mocap_weak_mv.yaml` holds {cv:g}, which the multi-view rows below "
+                   f"train with: not the weight best on validation (set it to {best:g} and retrain those rows).")
+    return [head + "; " + verdict, ""]
+
+
 def plot_curves(summaries: list[dict[str, Any]], path: str | os.PathLike) -> None:
     """Validation MPJPE per epoch, one panel per 2D source, one line per row (mean over seeds),
     the end of the warm-up marked."""
@@ -1494,7 +1578,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--threads", type=int, default=1, help="torch threads per training")
     ap.add_argument("--bone-weights", type=float, nargs="*", default=[0.01, 0.1, 1.0],
                     help="candidates for train.bone_weight, chosen on validation (none: keep the configs' value)")
-    ap.add_argument("--tune-source", default="gt", help="2D source of the bone-weight sweep")
+    ap.add_argument("--mv-weights", type=float, nargs="*", default=[],
+                    help="candidates for train.multiview_weight (absolute form): one `mocap_weak_mv` run per weight "
+                         "on validation, before the table; the page says which is best and whether the config "
+                         "holds it (the multi-view rows keep the config's weight; default: no sweep)")
+    ap.add_argument("--tune-source", default="gt", help="2D source of the weight sweeps")
     ap.add_argument("--data", default="data")
     ap.add_argument("--out", default="runs/table", help="run folders (not committed)")
     ap.add_argument("--summaries", default=str(ROOT / "docs" / "results"), help="summary folder (committed)")
@@ -1522,6 +1610,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     bad = [r for r in a.rows if r not in ROW_KEYS]
     if bad:
         ap.error(f"unknown row(s) {', '.join(bad)}; valid: {', '.join(ROW_KEYS)}")
+    if any(w < 0 for w in [*a.bone_weights, *a.mv_weights]):
+        ap.error("--bone-weights and --mv-weights must be >= 0")
     if a.jobs < 1 or a.threads < 0 or (a.max_runs is not None and a.max_runs < 0):
         ap.error("--jobs must be >= 1, --threads and --max-runs >= 0")
     return a
@@ -1548,7 +1638,8 @@ def _bf16_native() -> tuple[bool, str]:
 
 def _describe(job: dict[str, Any]) -> str:
     if job["kind"] == "tuning":
-        return f"sweep  bone weight {job['weight']:g} ({job['source']}, seed 0)"
+        what = SWEEPS[job["key"].removesuffix("_sweep")]["what"]
+        return f"sweep  {what} {job['weight']:g} ({job['source']}, seed 0)"
     return f"{job['source']:5s} {job['tag']:22s} seed {job['seed']}"
 
 
@@ -1614,10 +1705,15 @@ def main(argv: list[str] | None = None) -> int:
         tune = []
     if bone_rows:
         plan += [(j, "reuse" if j["result"] is not None else _pending_state(j)) for j in sweep["jobs"]]
+    # 1b. the multi-view weight sweep, only when asked (--mv-weights); it does not hold the table back
+    mv = mv_sweep(a, fps) if a.mv_weights else {"jobs": []}
+    tune += [j for j in mv["jobs"] if j["result"] is None]
+    plan += [(j, ("reuse the table's seed-0 run" if j.get("from_table") else "reuse") if j["result"] is not None
+              else _pending_state(j)) for j in mv["jobs"]]
 
     def finished(job: dict[str, Any], s: dict[str, Any]) -> None:
         if job["kind"] == "tuning":
-            print(f"bone weight {job['weight']:g}: validation MPJPE {s['best_val_mpjpe']:.1f} mm", flush=True)
+            print(f"{_describe(job)}: validation MPJPE {s['best_val_mpjpe']:.1f} mm", flush=True)
             rebuild(a)
         else:
             o = _get(s, "oracle", "test_mpjpe")
@@ -1629,6 +1725,11 @@ def main(argv: list[str] | None = None) -> int:
     if tune and not a.dry_run:
         sched.run(tune, finished)
         sweep = bone_sweep(a, fps)
+        mv = mv_sweep(a, fps) if a.mv_weights else mv
+    if mv.get("choice") is not None:
+        print("multi-view weight: " + ", ".join(f"{j['weight']:g} → {j['result']['best_val_mpjpe']:.1f} mm"
+                                                for j in mv["jobs"])
+              + f"; best {mv['choice']:g} (configs/mocap_weak_mv.yaml: {mv['config_value']:g})", flush=True)
     if sweep["choice"] is not None:
         print("bone weight: " + ", ".join(f"{j['weight']:g} → {j['result']['best_val_mpjpe']:.1f} mm"
                                           for j in sweep["jobs"]) + f"; chosen {sweep['choice']:g}", flush=True)

@@ -662,3 +662,56 @@ def test_noisy_source_is_cut_to_the_paper_rows(rt, monkeypatch, capsys, tmp_path
     planned = {line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("noisy ")}
     assert planned == {"weak_solve"}
     assert rt.table_size() == (len(rt.ROWS) + 4) * 3
+
+
+def test_multiview_weight_sweep_reports_the_validation_best_against_the_config(rt, tmp_path: Path, monkeypatch, capsys):
+    """--mv-weights: one validation run per weight (the config's own weight taken from the table's
+    seed-0 run, the same training), the page names the best weight and whether the config holds it;
+    without --mv-weights the sweep found on disk stays on the page and nothing is held back."""
+    monkeypatch.setattr(rt, "ORACLE_SET", "train.eval_every=1")  # no dependency on train.oracle_test here
+    common = ["--summaries", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--data", str(tmp_path / "nodata"),
+              "--bone-weights", "--no-probes", "--results", str(tmp_path / "R.md")]
+    a = rt.parse_args([*common, "--mv-weights", "0.03", "0.3"])
+    fps = rt.Fingerprints(None)
+    cv = rt.would_be_config("mocap_weak_mv", [])["train"]["multiview_weight"]
+    table = rt.table_job(rt.find_row("weak_mv", "solve"), "gt", 0, None, a)
+    s = fake_summary(rt, "weak_mv", "solve", "gt", 0, fingerprint=fps(table))
+    rt.write_summary(table["summary"], s)
+    state = rt.mv_sweep(a, fps)
+    assert [j["weight"] for j in state["jobs"]] == sorted([0.03, 0.3, cv])  # the config's weight is always compared
+    assert state["pending"] and state["choice"] is None
+    own = next(j for j in state["jobs"] if j["weight"] == cv)
+    assert own["from_table"] == table["summary"] and own["result"]["best_val_mpjpe"] == 140.0
+    assert rt.job_sets(state["jobs"][0])[:2] == ["data.source=gt", "train.seed=0"]
+    assert "train.multiview_weight=0.03" in rt.job_sets(state["jobs"][0]) and "train.root=solve" in rt.job_sets(state["jobs"][0])
+    assert rt.ORACLE_SET not in rt.job_sets(state["jobs"][0])  # a sweep never evaluates the test split
+
+    assert rt.main(["--rows", "weak_mv", "--roots", "solve", "--sources", "gt", "--seeds", "0", "--dry-run",
+                    *common, "--mv-weights", "0.03", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert "sweep  multi-view weight 0.03 (gt, seed 0): train" in out and "weight 0.3 (gt, seed 0): train" in out
+    assert f"sweep  multi-view weight {cv:g} (gt, seed 0): reuse the table's seed-0 run" in out
+    assert "2 to train" in out
+
+    for w, val in ((0.03, 150.0), (0.3, 130.0)):  # 0.3 beats the config's weight (140.0 mm)
+        job = rt.tuning_job(w, a, "mv")
+        rt.write_summary(job["summary"], {**fake_summary(rt, "weak_mv", "solve", "gt", 0, fingerprint=fps(job)),
+                                          "kind": "tuning", "weight": w, "best_val_mpjpe": val})
+    plain = rt.parse_args(common)  # no --mv-weights: the weights found in tuning/ (+ the config's)
+    state = rt.mv_sweep(plain, fps)
+    assert state["choice"] == 0.3 and not state["pending"]
+    text = " ".join(rt.mv_sweep_lines(state))
+    assert "0.03 → 150.0 mm" in text and f"{cv:g} → 140.0 mm (the table's seed-0 run)" in text
+    assert "best **0.3**" in text and f"holds {cv:g}" in text and "not the weight best on validation" in text
+    rt.rebuild(plain, fps)
+    page = (tmp_path / "R.md").read_text()
+    assert "best **0.3**" in page and "for the multi-view weight sweep" in page
+    assert any(x["key"] == "weak_mv" for x in rt.collect(plain, fps)["summaries"])  # the row is not held back
+
+    # the config's weight best on validation
+    job = rt.tuning_job(0.3, a, "mv")
+    rt.write_summary(job["summary"], {**rt.read_summary(job["summary"]), "best_val_mpjpe": 145.0})
+    text = " ".join(rt.mv_sweep_lines(rt.mv_sweep(plain, fps)))
+    assert f"best **{cv:g}**, the weight `configs/mocap_weak_mv.yaml` holds" in text
+    with pytest.raises(SystemExit):
+        rt.parse_args([*common, "--mv-weights", "-1"])
