@@ -1183,13 +1183,17 @@ def _gaps(groups, source: str) -> list[str]:
     full, nf = means[("full", None)]
     out = []
     for root in ("gt", "solve"):
-        for key in ("weak", "weak_mv", "weak_mv_nobone"):
+        for key in ("weak", "weak_mv", "weak_mv_nobone", "weak_mv_rel"):
             if (key, root) in means:
                 m, n = means[(key, root)]
                 label = next(r["label"] for r, _ in groups if r["key"] == key)
-                out.append(f"- `{source}`, `root: {root}`: {label}: {m:.1f} mm ({n} seed{'s' if n != 1 else ''}), "
-                           f"{100 * (m / full - 1):+.1f} % against full supervision ({full:.1f} mm, {nf} seeds).")
+                out.append(f"- `{source}`, `root: {root}`: {label}: {m:.1f} mm ({_seeds(n)}), "
+                           f"{100 * (m / full - 1):+.1f} % against full supervision ({full:.1f} mm, {_seeds(nf)}).")
     return out
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" + ("" if n == 1 else "s")
 
 
 def _bf16_parity(groups, source: str) -> list[str]:
@@ -1212,7 +1216,7 @@ def _bf16_parity(groups, source: str) -> list[str]:
             verdict = ("within one fp32 seed std" if abs(diff) <= sd else
                        "outside one fp32 seed std" if sd == sd else "one fp32 seed: no std")
             out.append(f"- `{source}`, {row['label']}, root {row['root'] or '–'}, {what}: bf16 {fmt(b)} "
-                       f"({len(b)} seeds) against fp32 {fmt(a)} ({len(a)} seeds): {diff:+.1f} mm, {verdict}.")
+                       f"({_seeds(len(b))}) against fp32 {fmt(a)} ({_seeds(len(a))}): {diff:+.1f} mm, {verdict}.")
     return out
 
 
