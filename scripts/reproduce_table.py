@@ -98,7 +98,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -677,25 +677,24 @@ def mv_sweep(a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
     cv = would_be_config(SWEEPS["mv"]["config"], [])["train"]["multiview_weight"]
     if weights and not any(math.isclose(w, cv, rel_tol=1e-9) for w in weights):
         weights.append(float(cv))  # a sweep always compares with the config's weight
-    out = _sweep_state("mv", sorted(weights), a, fps)
-    out["config_value"] = cv
-    for job in out["jobs"]:
+
+    def table_run(job: dict[str, Any]) -> dict[str, Any] | None:
         # the config's own weight: the table's seed-0 run of that row is the same training (its per-epoch
         # test pass only reads the test split), so it stands in for a sweep run of its own
-        if job["result"] is None and math.isclose(job["weight"], cv, rel_tol=1e-9):
-            tj = table_job(find_row(*SWEEPS["mv"]["row"]), job["source"], 0, None, a)
-            ts = read_summary(tj["summary"])
-            status = fps.classify(ts, tj)
-            if usable(status, a.accept_stale) and ts.get("best_val_mpjpe") is not None:
-                job.update(result=ts, status=status, from_table=tj["summary"])
-    if out["jobs"] and all(j["result"] is not None and j["result"].get("best_val_mpjpe") is not None
-                           for j in out["jobs"]):
-        out["choice"] = min(out["jobs"], key=lambda j: j["result"]["best_val_mpjpe"])["weight"]
-        out["pending"] = False
-    return out
+        if not math.isclose(job["weight"], cv, rel_tol=1e-9):
+            return None
+        tj = table_job(find_row(*SWEEPS["mv"]["row"]), job["source"], 0, None, a)
+        ts = read_summary(tj["summary"])
+        status = fps.classify(ts, tj)
+        return {"result": ts, "status": status, "from_table": tj["summary"]} if usable(status, a.accept_stale) else None
+
+    return {**_sweep_state("mv", sorted(weights), a, fps, stand_in=table_run), "config_value": cv}
 
 
-def _sweep_state(sweep: str, weights: Iterable[float], a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
+def _sweep_state(sweep: str, weights: Iterable[float], a: argparse.Namespace, fps: Fingerprints,
+                 stand_in: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    """The jobs of a sweep with their summaries and status, and the weight best on validation once every
+    weight has a usable result (``stand_in(job)``: another usable result for a job without its own)."""
     out: dict[str, Any] = {"sweep": sweep, "jobs": [], "choice": None, "pending": False}
     for w in weights:
         job = tuning_job(w, a, sweep)
@@ -703,6 +702,8 @@ def _sweep_state(sweep: str, weights: Iterable[float], a: argparse.Namespace, fp
         s = read_summary(job["summary"])
         job["status"] = fps.classify(s, job)
         job["result"] = s if usable(job["status"], a.accept_stale) else None
+        if job["result"] is None and stand_in is not None:
+            job.update(stand_in(job) or {})
         out["jobs"].append(job)
     if out["jobs"]:
         if all(j["result"] is not None and j["result"].get("best_val_mpjpe") is not None for j in out["jobs"]):
