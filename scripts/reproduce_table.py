@@ -686,7 +686,9 @@ def mv_sweep(a: argparse.Namespace, fps: Fingerprints) -> dict[str, Any]:
         tj = table_job(find_row(*SWEEPS["mv"]["row"]), job["source"], 0, None, a)
         ts = read_summary(tj["summary"])
         status = fps.classify(ts, tj)
-        return {"result": ts, "status": status, "from_table": tj["summary"]} if usable(status, a.accept_stale) else None
+        if not usable(status, a.accept_stale) or ts.get("best_val_mpjpe") is None:
+            return None  # no validation figure to compare: the sweep trains this weight itself
+        return {"result": ts, "status": status, "from_table": tj["summary"]}
 
     return {**_sweep_state("mv", sorted(weights), a, fps, stand_in=table_run), "config_value": cv}
 
